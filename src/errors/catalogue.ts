@@ -1,0 +1,92 @@
+/**
+ * The one error catalogue. Every failure Warden reports, from the OneLogin client up to the
+ * REST API, the CLI and the UI, is a `WardenError` with a code from this table. The table says
+ * how each is answered: the HTTP status the API uses, whether retrying may help, and the CLI
+ * exit code (2 for bad usage or input, 1 for an operation that failed).
+ */
+export const ERRORS = {
+  BAD_INPUT: { httpStatus: 400, retryable: false, exitCode: 2 },
+  NOT_FOUND: { httpStatus: 404, retryable: false, exitCode: 1 },
+  INTERNAL: { httpStatus: 500, retryable: false, exitCode: 1 },
+
+  /** The domain field does not name a OneLogin host. */
+  ONELOGIN_DOMAIN_REFUSED: { httpStatus: 400, retryable: false, exitCode: 2 },
+  /** The token endpoint refused the client ID and secret. */
+  ONELOGIN_AUTH_FAILED: { httpStatus: 502, retryable: false, exitCode: 1 },
+  /** The credential's scope does not allow the call (e.g. "Read users" calling apps). */
+  ONELOGIN_FORBIDDEN: { httpStatus: 502, retryable: false, exitCode: 1 },
+  ONELOGIN_NOT_FOUND: { httpStatus: 404, retryable: false, exitCode: 1 },
+  /** 400/409/422 from OneLogin: the request was understood and refused. */
+  ONELOGIN_REJECTED: { httpStatus: 502, retryable: false, exitCode: 1 },
+  /** 429 that outlasted the retry policy. */
+  ONELOGIN_RATE_LIMITED: { httpStatus: 503, retryable: true, exitCode: 1 },
+  /** 5xx that outlasted the retry policy. */
+  ONELOGIN_UNAVAILABLE: { httpStatus: 503, retryable: true, exitCode: 1 },
+  /** Connection refused, reset or timed out, after the retry policy. */
+  ONELOGIN_NETWORK: { httpStatus: 503, retryable: true, exitCode: 1 },
+  /** A response that does not match OneLogin's documented shape. */
+  ONELOGIN_BAD_RESPONSE: { httpStatus: 502, retryable: false, exitCode: 1 },
+  /** Warden's own hourly call budget for the account is spent; it will not spend past it. */
+  ONELOGIN_BUDGET_EXHAUSTED: { httpStatus: 503, retryable: true, exitCode: 1 },
+} as const satisfies Record<string, { httpStatus: number; retryable: boolean; exitCode: 1 | 2 }>
+
+export type ErrorCode = keyof typeof ERRORS
+
+export interface WardenErrorOptions {
+  /** `METHOD /path` of the upstream call, without query string or host. */
+  endpoint?: string
+  /** The upstream HTTP status, when there was a response. */
+  upstreamStatus?: number
+  /** The upstream service's own message, parsed from its error body. */
+  upstreamMessage?: string
+  /** Seconds to wait before retrying, when known. */
+  retryAfterSeconds?: number
+  cause?: unknown
+}
+
+export class WardenError extends Error {
+  override readonly name = 'WardenError'
+  readonly code: ErrorCode
+  readonly httpStatus: number
+  readonly retryable: boolean
+  readonly exitCode: 1 | 2
+  readonly endpoint: string | undefined
+  readonly upstreamStatus: number | undefined
+  readonly upstreamMessage: string | undefined
+  readonly retryAfterSeconds: number | undefined
+
+  constructor(code: ErrorCode, message: string, options: WardenErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    const entry = ERRORS[code]
+    this.code = code
+    this.httpStatus = entry.httpStatus
+    this.retryable = entry.retryable
+    this.exitCode = entry.exitCode
+    this.endpoint = options.endpoint
+    this.upstreamStatus = options.upstreamStatus
+    this.upstreamMessage = options.upstreamMessage
+    this.retryAfterSeconds = options.retryAfterSeconds
+  }
+
+  /** The shape the REST API and `--json` CLI output use. Never includes the cause's stack. */
+  toJSON(): { code: ErrorCode; message: string; retryable: boolean; endpoint?: string; upstream_status?: number } {
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.endpoint === undefined ? {} : { endpoint: this.endpoint }),
+      ...(this.upstreamStatus === undefined ? {} : { upstream_status: this.upstreamStatus }),
+    }
+  }
+}
+
+export function isWardenError(e: unknown): e is WardenError {
+  return e instanceof WardenError
+}
+
+/** Any thrown value as a WardenError: unknown errors become INTERNAL with their message kept. */
+export function toWardenError(e: unknown): WardenError {
+  if (e instanceof WardenError) return e
+  const message = e instanceof Error ? e.message : String(e)
+  return new WardenError('INTERNAL', message, { cause: e })
+}

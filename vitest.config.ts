@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Two cores: keep worker count small so emulator servers and databases don't starve.
+    maxWorkers: 2,
+    reporters: process.env.WARDEN_TEST_JSON ? ['default', ['json', { outputFile: process.env.WARDEN_TEST_JSON }]] : ['default'],
+  },
+})
