@@ -1,0 +1,27 @@
+import { Command } from 'commander'
+import type { RunningEmulator } from '../emulator/index.js'
+import { registerEmulator } from './commands/emulator.js'
+import { reportError } from './errors.js'
+
+/** Builds the `warden` program. Commands register themselves; each lives in commands/. */
+export function buildProgram(running: { emulator?: RunningEmulator } = {}): Command {
+  const program = new Command()
+  program
+    .name('warden')
+    .description('Identity governance and just-in-time access for OneLogin')
+    .version('0.1.0')
+    .exitOverride()
+  registerEmulator(program, running)
+  return program
+}
+
+/** Runs the CLI; returns the process exit code (0 ok, 1 failed, 2 bad usage or input). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return 0
+  } catch (e) {
+    return reportError(e)
+  }
+}
