@@ -8,6 +8,8 @@ export const ERRORS = {
   BAD_INPUT: { httpStatus: 400, retryable: false, exitCode: 2 },
   NOT_FOUND: { httpStatus: 404, retryable: false, exitCode: 1 },
   INTERNAL: { httpStatus: 500, retryable: false, exitCode: 1 },
+  /** Stopped on request (Ctrl-C); a sync resumes from its checkpoint when run again. */
+  INTERRUPTED: { httpStatus: 503, retryable: true, exitCode: 1 },
 
   /** The domain field does not name a OneLogin host. */
   ONELOGIN_DOMAIN_REFUSED: { httpStatus: 400, retryable: false, exitCode: 2 },

@@ -130,8 +130,16 @@ export class OneLoginClient {
 
   // ---- users (v2) ----
 
-  users(query: ListQuery = {}): AsyncGenerator<Page<OneLoginUser>> {
-    return paginate(this.#http, { path: '/api/2/users', query: flattenQuery(query), style: { kind: 'v2', maxLimit: PAGE_LIMITS.users }, item: userSchema })
+  /** `from`: a page's `next` cursor, to resume a walk. */
+  users(query: ListQuery = {}, from?: string): AsyncGenerator<Page<OneLoginUser>> {
+    return paginate(this.#http, { path: '/api/2/users', query: flattenQuery(query), style: { kind: 'v2', maxLimit: PAGE_LIMITS.users }, item: userSchema, ...startAt(from) })
+  }
+
+  /** How many users the tenant has, in one call: the Total-Count header of a one-item page. */
+  async userCount(): Promise<number | undefined> {
+    const res = await this.#http.request({ method: 'GET', path: '/api/2/users', query: { limit: 1, fields: 'id' } })
+    const n = Number(res.headers.get('total-count') ?? '')
+    return res.headers.get('total-count') !== null && Number.isInteger(n) && n >= 0 ? n : undefined
   }
 
   getUser(id: number): Promise<OneLoginUser> {
@@ -172,8 +180,8 @@ export class OneLoginClient {
 
   // ---- roles (v2) ----
 
-  roles(query: { fields?: readonly ('apps' | 'users' | 'admins')[]; name?: string; app_id?: number } = {}): AsyncGenerator<Page<OneLoginRole>> {
-    return paginate(this.#http, { path: '/api/2/roles', query: flattenQuery(query), style: { kind: 'v2', maxLimit: PAGE_LIMITS.roles }, item: roleSchema })
+  roles(query: { fields?: readonly ('apps' | 'users' | 'admins')[]; name?: string; app_id?: number } = {}, from?: string): AsyncGenerator<Page<OneLoginRole>> {
+    return paginate(this.#http, { path: '/api/2/roles', query: flattenQuery(query), style: { kind: 'v2', maxLimit: PAGE_LIMITS.roles }, item: roleSchema, ...startAt(from) })
   }
 
   /** Only `{id, name}`: membership comes from the sub-resources. */
@@ -230,8 +238,8 @@ export class OneLoginClient {
 
   // ---- apps (v2) ----
 
-  apps(query: { name?: string; connector_id?: number; auth_method?: number } = {}): AsyncGenerator<Page<OneLoginAppSummary>> {
-    return paginate(this.#http, { path: '/api/2/apps', query: flattenQuery(query), style: { kind: 'v2', maxLimit: PAGE_LIMITS.apps }, item: appSummarySchema })
+  apps(query: { name?: string; connector_id?: number; auth_method?: number } = {}, from?: string): AsyncGenerator<Page<OneLoginAppSummary>> {
+    return paginate(this.#http, { path: '/api/2/apps', query: flattenQuery(query), style: { kind: 'v2', maxLimit: PAGE_LIMITS.apps }, item: appSummarySchema, ...startAt(from) })
   }
 
   getApp(id: number): Promise<OneLoginApp> {
@@ -244,8 +252,8 @@ export class OneLoginClient {
 
   // ---- groups (v1 only) ----
 
-  groups(): AsyncGenerator<Page<OneLoginGroup>> {
-    return paginate(this.#http, { path: '/api/1/groups', style: { kind: 'v1' }, item: groupSchema })
+  groups(from?: string): AsyncGenerator<Page<OneLoginGroup>> {
+    return paginate(this.#http, { path: '/api/1/groups', style: { kind: 'v1' }, item: groupSchema, ...startAt(from) })
   }
 
   async getGroup(id: number): Promise<OneLoginGroup> {
@@ -292,6 +300,10 @@ export class OneLoginClient {
     const body = await this.#json(rateLimitSchema, { method: 'GET', path: '/auth/rate_limit' })
     return { limit: body.data['X-RateLimit-Limit'], remaining: body.data['X-RateLimit-Remaining'], resetSeconds: body.data['X-RateLimit-Reset'] }
   }
+}
+
+function startAt(from: string | undefined): { startCursor?: string } {
+  return from === undefined ? {} : { startCursor: from }
 }
 
 /** Arrays become OneLogin's comma-separated lists (`fields=a,b`, `user_ids=1,2`). */

@@ -22,6 +22,8 @@ export interface PaginateSpec<T> {
   query?: Record<string, QueryValue>
   style: PageStyle
   item: z.ZodType<T>
+  /** Resume a walk: the `next` of the last page already processed (v2 and v1 styles). */
+  startCursor?: string
 }
 
 export interface Page<T> {
@@ -31,6 +33,8 @@ export interface Page<T> {
   /** What OneLogin said the whole list holds, when it says (v2 Total-Count, privileges `total`). */
   totalCount: number | undefined
   totalPages: number | undefined
+  /** The cursor of the page after this one; undefined on the last page. Store it to resume. */
+  next: string | undefined
 }
 
 /** Guards against a server that cycles cursors instead of advancing (terraform-provider caps at 500 pages for the same reason). */
@@ -66,22 +70,21 @@ async function* paginateV2<T>(http: OneLoginHttp, spec: PaginateSpec<T>, maxLimi
   delete filters['page']
   delete filters['cursor']
   const seen = new Set<string>()
-  let cursor: string | undefined
+  let cursor = spec.startCursor
   for (let page = 1; page <= MAX_PAGES; page++) {
     const query = cursor === undefined ? { ...filters, limit: maxLimit } : { ...filters, cursor }
     const res = await http.request({ method: 'GET', path: spec.path, params: spec.params, query })
     const items = parsePayload(arraySchema, res.body, endpoint)
     const currentPage = intHeader(res.headers, 'current-page')
     const totalPages = intHeader(res.headers, 'total-pages')
-    yield { items, page, totalCount: intHeader(res.headers, 'total-count'), totalPages }
-
     // After-Cursor is not reliably empty on the last page (Go SDK PR#61), so stop on any of:
     // no cursor, the last page by number, or an empty page.
     const after = res.headers.get('after-cursor') ?? ''
-    if (after === '' || items.length === 0) return
-    if (currentPage !== undefined && totalPages !== undefined && currentPage >= totalPages) return
-    if (seen.has(after)) throw cycling(endpoint)
+    const last = after === '' || items.length === 0 || (currentPage !== undefined && totalPages !== undefined && currentPage >= totalPages)
+    if (!last && seen.has(after)) throw cycling(endpoint)
     seen.add(after)
+    yield { items, page, totalCount: intHeader(res.headers, 'total-count'), totalPages, next: last ? undefined : after }
+    if (last) return
     cursor = after
   }
   throw cycling(endpoint)
@@ -91,17 +94,18 @@ async function* paginateV1<T>(http: OneLoginHttp, spec: PaginateSpec<T>, limit: 
   const endpoint = `GET ${spec.path}`
   const envelope = v1EnvelopeSchema(spec.item)
   const seen = new Set<string>()
-  let after: string | undefined
+  let after = spec.startCursor
   for (let page = 1; page <= MAX_PAGES; page++) {
     const query = { ...spec.query, limit, ...(after === undefined ? {} : { after_cursor: after }) }
     const res = await http.request({ method: 'GET', path: spec.path, params: spec.params, query })
     const body = parsePayload(envelope, res.body, endpoint)
     const items = body.data as T[]
-    yield { items, page, totalCount: undefined, totalPages: undefined }
     const next = body.pagination?.after_cursor ?? ''
-    if (next === '' || items.length === 0) return
-    if (seen.has(next)) throw cycling(endpoint)
+    const last = next === '' || items.length === 0
+    if (!last && seen.has(next)) throw cycling(endpoint)
     seen.add(next)
+    yield { items, page, totalCount: undefined, totalPages: undefined, next: last ? undefined : next }
+    if (last) return
     after = next
   }
   throw cycling(endpoint)
@@ -123,7 +127,7 @@ async function* paginatePrivileges<T>(http: OneLoginHttp, spec: PaginateSpec<T>,
     })
     const body = parsePayload(schema, res.body, endpoint)
     const items = parsePayload(arraySchema, body[key], endpoint)
-    yield { items, page, totalCount: body.total, totalPages: undefined }
+    yield { items, page, totalCount: body.total, totalPages: undefined, next: undefined }
     // Prefer the server's own next link (what OneLogin's clients follow); fall back to the cursor.
     const link = body.nextLink ?? ''
     const cursor = body.afterCursor === null || body.afterCursor === undefined ? '' : String(body.afterCursor)

@@ -81,3 +81,21 @@ describe('RateBudget', () => {
     expect(() => new RateBudget({ windowMs: 0 })).toThrow(/window/)
   })
 })
+
+describe('RateBudget pacing threshold', () => {
+  it('judges "few calls left" against the server limit, not a larger local one', async () => {
+    const c = clock()
+    const b = new RateBudget({ limit: 100_000, paceBelowFraction: 0.05 }, c)
+    // 4,800 of OneLogin's 5,000 left is plenty, even though it is under 5% of 100,000.
+    b.observe(4800, 3_000_000, 5000)
+    await b.acquire('GET /x')
+    await b.acquire('GET /x')
+    expect(c.sleeps).toEqual([])
+    // 100 left of 5,000 with 3,000 s to go: one call every ~30 s.
+    b.observe(100, 3_000_000, 5000)
+    await b.acquire('GET /x')
+    await b.acquire('GET /x')
+    expect(c.sleeps.length).toBe(2)
+    for (const ms of c.sleeps) expect(ms).toBeGreaterThan(29_000)
+  })
+})

@@ -42,6 +42,7 @@ export class RateBudget {
   /** Start times of calls in the current window, oldest first. */
   #calls: number[] = []
   #serverRemaining: number | undefined
+  #serverLimit: number | undefined
   #serverResetAt = 0
   #lastCallAt = 0
   #waitedMs = 0
@@ -107,7 +108,9 @@ export class RateBudget {
       }
     }
     const remaining = Math.min(this.limit - this.#calls.length, this.#serverRemaining ?? Infinity)
-    if (remaining > 0 && remaining < this.limit * this.#paceBelow) {
+    // "Few" is relative to the limit that applies: OneLogin's when it says one, else ours.
+    const limit = this.#serverRemaining === undefined ? this.limit : Math.min(this.limit, this.#serverLimit ?? this.limit)
+    if (remaining > 0 && remaining < limit * this.#paceBelow) {
       // Few calls left: spread them over the rest of the window.
       const windowEnd = this.#serverRemaining !== undefined ? this.#serverResetAt : (this.#calls[0] ?? now) + this.windowMs
       const spacing = Math.max(0, windowEnd - now) / remaining
@@ -116,10 +119,11 @@ export class RateBudget {
     return Math.ceil(wait)
   }
 
-  /** Records what a response said about the account's limit. */
-  observe(remaining: number | undefined, resetMs: number | undefined): void {
+  /** Records what a response said about the account's limit (X-RateLimit-Remaining, -Reset, -Limit). */
+  observe(remaining: number | undefined, resetMs: number | undefined, limit?: number): void {
     if (remaining === undefined) return
     this.#serverRemaining = remaining
+    if (limit !== undefined) this.#serverLimit = limit
     this.#serverResetAt = this.#now() + (resetMs ?? this.windowMs)
   }
 

@@ -3,7 +3,7 @@ import type { ErrorCode } from '../errors/index.js'
 import type { CallCounter } from './call-counter.js'
 import { errorMessageFromBody } from './error-body.js'
 import type { RateBudget } from './rate-budget.js'
-import { rateLimitRemaining, rateLimitResetMs, retryAfterMs, retryDelayMs } from './retry-policy.js'
+import { rateLimitLimit, rateLimitRemaining, rateLimitResetMs, retryAfterMs, retryDelayMs } from './retry-policy.js'
 import type { RetryPolicy } from './retry-policy.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -136,7 +136,7 @@ export class OneLoginHttp {
 
       const remaining = rateLimitRemaining(res.headers)
       const resetMs = rateLimitResetMs(res.headers)
-      this.#o.budget.observe(remaining, resetMs)
+      this.#o.budget.observe(remaining, resetMs, rateLimitLimit(res.headers))
 
       if (res.ok) return { status: res.status, headers: res.headers, body: parseJson(text, endpoint), endpoint }
 

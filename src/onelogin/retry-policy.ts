@@ -70,7 +70,16 @@ export function rateLimitResetMs(headers: Headers): number | undefined {
 
 /** X-RateLimit-Remaining, when the response carried it (v1 responses do, v2 ones do not). */
 export function rateLimitRemaining(headers: Headers): number | undefined {
-  const v = headers.get('x-ratelimit-remaining')
+  return countHeader(headers, 'x-ratelimit-remaining')
+}
+
+/** X-RateLimit-Limit (OneLogin: 5000). */
+export function rateLimitLimit(headers: Headers): number | undefined {
+  return countHeader(headers, 'x-ratelimit-limit')
+}
+
+function countHeader(headers: Headers, name: string): number | undefined {
+  const v = headers.get(name)
   if (v === null || v.trim() === '') return undefined
   const n = Number(v)
   return Number.isInteger(n) && n >= 0 ? n : undefined
