@@ -1,6 +1,9 @@
 import { Command } from 'commander'
 import type { RunningEmulator } from '../emulator/index.js'
+import { registerDiff } from './commands/diff.js'
 import { registerEmulator } from './commands/emulator.js'
+import { registerSync } from './commands/sync.js'
+import { registerInventory } from './commands/inventory.js'
 import { reportError } from './errors.js'
 
 /** Builds the `warden` program. Commands register themselves; each lives in commands/. */
@@ -12,6 +15,9 @@ export function buildProgram(running: { emulator?: RunningEmulator } = {}): Comm
     .version('0.1.0')
     .exitOverride()
   registerEmulator(program, running)
+  registerSync(program)
+  registerInventory(program)
+  registerDiff(program)
   return program
 }
 

@@ -1,3 +1,7 @@
 export { SnapshotWriter, partialPathOf } from './writer.js'
 export type { OpenOptions, ResourceRow, SyncFinish, SyncStart } from './writer.js'
 export { SNAPSHOT_APPLICATION_ID, SNAPSHOT_SCHEMA_VERSION } from './schema.js'
+export { SnapshotReader } from './reader.js'
+export type { EntitlementFilter, GrantFilter, ResourceFilter, SnapshotCounts, SnapshotSync } from './reader.js'
+export { diffSnapshots } from './diff.js'
+export type { GrantChange, SnapshotDiff, StatusChange } from './diff.js'

@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import { WardenError } from '../../errors/index.js'
-import { demoTenant, generateTenant, parseFaultFlag, startEmulator } from '../../emulator/index.js'
-import type { FaultRule, RunningEmulator, TenantSeed } from '../../emulator/index.js'
+import type { GenerateOptions, RunningEmulator, TenantSeed } from '../../emulator/index.js'
 import { intOption } from '../parse.js'
 
 interface EmulatorFlags {
@@ -15,7 +14,7 @@ interface EmulatorFlags {
   seed: number
   rateLimit?: number
   latency?: number
-  fault: FaultRule[]
+  fault: string[]
 }
 
 export function registerEmulator(program: Command, running: { emulator?: RunningEmulator }): void {
@@ -32,9 +31,12 @@ export function registerEmulator(program: Command, running: { emulator?: Running
     .option('--seed <n>', 'seed for the generated tenant', intOption('--seed', 0, 2 ** 31 - 1), 1)
     .option('--rate-limit <n>', 'API calls allowed per hour (OneLogin: 5000)', intOption('--rate-limit', 1, 10_000_000))
     .option('--latency <ms>', 'added to every response', intOption('--latency', 0, 60_000))
-    .option('--fault <rule>', 'inject a fault, e.g. rate_limit:3:/api/2/users (repeatable)', (v: string, all: FaultRule[]) => [...all, parseFaultFlag(v)], [])
+    .option('--fault <rule>', 'inject a fault, e.g. rate_limit:3:/api/2/users (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .action(async (flags: EmulatorFlags) => {
-      const tenant = chooseTenant(flags)
+      // Loaded here, not at start-up: other commands should not pay for fastify and the generator.
+      const { demoTenant, generateTenant, parseFaultFlag, startEmulator } = await import('../../emulator/index.js')
+      const faults = flags.fault.map(parseFaultFlag)
+      const tenant = chooseTenant(flags, demoTenant, generateTenant)
       const started = Date.now()
       const emulator = await startEmulator({
         tenant,
@@ -42,7 +44,7 @@ export function registerEmulator(program: Command, running: { emulator?: Running
         port: flags.port,
         ...(flags.rateLimit === undefined ? {} : { rateLimitPerHour: flags.rateLimit }),
         ...(flags.latency === undefined ? {} : { latencyMs: flags.latency }),
-        faults: flags.fault,
+        faults,
       })
       running.emulator = emulator
       printBanner(emulator, tenant, Date.now() - started)
@@ -57,7 +59,7 @@ export function registerEmulator(program: Command, running: { emulator?: Running
     })
 }
 
-function chooseTenant(flags: EmulatorFlags): TenantSeed {
+function chooseTenant(flags: EmulatorFlags, demoTenant: () => TenantSeed, generateTenant: (o: GenerateOptions) => TenantSeed): TenantSeed {
   const generated = flags.users !== undefined || flags.roles !== undefined || flags.apps !== undefined || flags.groups !== undefined
   if (flags.tenant !== undefined && flags.tenant !== 'demo') {
     throw new WardenError('BAD_INPUT', `--tenant must be "demo", not "${flags.tenant}"`)

@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { syncToSnapshot } from '../../connector/index.js'
 import type { SyncSummary } from '../../connector/index.js'
 import { addOneLoginOptions, clientFromFlags } from '../onelogin-options.js'
 import type { OneLoginFlags } from '../onelogin-options.js'
@@ -25,6 +24,7 @@ export function registerSync(program: Command): void {
     .option('--no-resume', 'discard an interrupted sync instead of resuming it')
     .option('--quiet', 'no log lines on stderr')
   addOneLoginOptions(cmd).action(async (flags: SyncFlags) => {
+    const { syncToSnapshot } = await import('../../connector/index.js')
     const progress = new Progress()
     const log = (line: string): void => {
       if (flags.quiet !== true) progress.log(line)
