@@ -4,6 +4,7 @@ import { registerDiff } from './commands/diff.js'
 import { registerEmulator } from './commands/emulator.js'
 import { registerSync } from './commands/sync.js'
 import { registerInventory } from './commands/inventory.js'
+import { registerProvision } from './commands/provision.js'
 import { reportError } from './errors.js'
 
 /** Builds the `warden` program. Commands register themselves; each lives in commands/. */
@@ -18,6 +19,7 @@ export function buildProgram(running: { emulator?: RunningEmulator } = {}): Comm
   registerSync(program)
   registerInventory(program)
   registerDiff(program)
+  registerProvision(program)
   return program
 }
 

@@ -1,3 +1,5 @@
 export { syncToSnapshot } from './sync.js'
 export type { SyncOptions, SyncPhase, SyncProgress, SyncSummary } from './sync.js'
 export { USER_FIELDS, statusName, userDisplayName, userResource } from './convert.js'
+export { createAccount, deleteAccount, grant, revoke, suspendAccount, unsuspendAccount } from './provision.js'
+export type { AccountResult, NewAccount, Outcome, ProvisionContext, ProvisionResult, WriteCall } from './provision.js'

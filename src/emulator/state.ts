@@ -54,6 +54,8 @@ export interface UserRecord {
 export interface Membership {
   added_at: string | null
   added_by: { id: number | null; name: string | null }
+  /** Added by a user mapping: the role APIs cannot remove it (onelogin-api.md §3.7, §4.4). */
+  via_mapping?: boolean
 }
 
 export interface RoleRecord {
@@ -347,8 +349,19 @@ export class EmulatorState {
     this.#changed()
   }
 
+  /**
+   * Removes memberships. Members a mapping added stay: OneLogin documents that remove_roles
+   * will not remove them and that the Roles API is not for mapping-made membership; the call
+   * still succeeds (the emulator's reading of the docs: the write is accepted, not applied).
+   */
   removeRoleMembers(role: RoleRecord, kind: 'users' | 'admins', userIds: readonly number[]): void {
-    for (const uid of userIds) this.#removeMember(role, kind, uid)
+    for (const uid of userIds) if (role[kind].get(uid)?.via_mapping !== true) this.#removeMember(role, kind, uid)
+    this.#changed()
+  }
+
+  /** Role membership as a user mapping makes it (control plane only: the emulator runs no mappings). */
+  addMappingMembers(role: RoleRecord, userIds: readonly number[], at: string): void {
+    for (const uid of userIds) this.#addMember(role, 'users', uid, { added_at: at, added_by: { id: null, name: 'Mapping' }, via_mapping: true })
     this.#changed()
   }
 

@@ -9,6 +9,8 @@
  * - `POST   /__emulator/stats/reset` zeroes the counters
  * - `GET|PUT /__emulator/rate-limit` `{limit_per_hour?, remaining?, window_seconds?}` → `{limit, remaining, reset}`
  * - `GET    /__emulator/info`        tenant summary
+ * - `POST   /__emulator/mapping-members` `{role_id, user_ids}`: role membership as a user mapping
+ *   would make it, which the role APIs then cannot remove (for testing that case)
  */
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
@@ -38,6 +40,17 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: EmulatorContext):
   })
 
   app.get('/__emulator/faults', async () => ctx.faults.list())
+
+  app.post('/__emulator/mapping-members', async (req, reply) => {
+    const parsed = z.object({ role_id: z.number().int(), user_ids: z.array(z.number().int()).min(1) }).strict().safeParse(req.body)
+    if (!parsed.success) return reply.code(400).send({ error: zodMessage(parsed.error) })
+    const role = ctx.state.roles.get(parsed.data.role_id)
+    if (role === undefined) return reply.code(404).send({ error: `no role ${parsed.data.role_id}` })
+    const missing = parsed.data.user_ids.filter((id) => !ctx.state.users.has(id))
+    if (missing.length > 0) return reply.code(404).send({ error: `no users ${missing.join(', ')}` })
+    ctx.state.addMappingMembers(role, parsed.data.user_ids, new Date(ctx.now()).toISOString())
+    return { role_id: role.id, users: role.users.sortedIds() }
+  })
 
   app.delete('/__emulator/faults', async () => {
     ctx.faults.clear()
