@@ -123,8 +123,9 @@ export async function syncToSnapshot(options: SyncOptions): Promise<SyncSummary>
       await PHASE_RUNNERS[phase](ctx, at)
     }
     const counts = writer.counts()
+    // From the sync's original start: a resumed sync kept user pages read before the interruption.
     const state: IncrementalState = {
-      users_updated_since: new Date(startedAt.getTime() - UPDATED_SINCE_MARGIN_MS).toISOString(),
+      users_updated_since: new Date(Date.parse(writer.startedAt()) - UPDATED_SINCE_MARGIN_MS).toISOString(),
       user_total: counts.resources.user,
     }
     const apiCalls = client.calls.total - callsBefore
@@ -374,7 +375,9 @@ function choosePlan(options: SyncOptions, baseUrl: string, privileges: boolean, 
   if (prev.base_url !== baseUrl) return full(`the previous snapshot is of another tenant (${prev.base_url})`)
   if (Boolean(prev.options['privileges']) !== privileges) return full('the privileges option changed')
   const maxAge = options.maxIncrementalAgeMs ?? DEFAULT_MAX_INCREMENTAL_AGE_MS
-  if (now.getTime() - Date.parse(prev.started_at) > maxAge) return full(`the previous snapshot is older than ${Math.round(maxAge / 3600_000)} h`)
+  if (now.getTime() - Date.parse(prev.started_at) > maxAge) {
+    return full(`the previous snapshot is older than ${maxAge >= 3600_000 ? `${Math.round(maxAge / 3600_000)} h` : `${Math.round(maxAge / 60_000)} min`}`)
+  }
   const state = prev.state as Partial<IncrementalState>
   if (typeof state.users_updated_since !== 'string' || typeof state.user_total !== 'number') return full('the previous snapshot has no incremental state')
   return { mode: 'incremental', reason: `changes since ${state.users_updated_since}`, previous: { users_updated_since: state.users_updated_since, user_total: state.user_total } }

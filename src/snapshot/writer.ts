@@ -104,6 +104,11 @@ export class SnapshotWriter {
     })()
   }
 
+  /** When this sync started (an interrupted sync's original start, once resumed). */
+  startedAt(): string {
+    return (this.#db.prepare('SELECT started_at FROM syncs WHERE id = ?').get(this.syncId) as { started_at: string }).started_at
+  }
+
   /** Records where to resume; call inside transaction() so it commits with its rows. */
   setCheckpoint(checkpoint: unknown): void {
     this.#stmts.setCheckpoint.run(JSON.stringify(checkpoint), this.syncId)
