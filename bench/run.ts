@@ -1,9 +1,24 @@
-/** `npm run bench`: runs every benchmark and prints its table. Not part of `npm test`. */
+/**
+ * `npm run bench`: runs every benchmark and prints its table. Not part of `npm test`.
+ * `npm run bench -- sync` (or `user-pages`, or several names) runs only those.
+ */
+import { benchSync } from './sync.js'
 import { benchUserPages } from './user-pages.js'
 
-const benches: [string, () => Promise<string>][] = [['OneLogin client: walk every user page of a 100k-user emulator tenant', benchUserPages]]
+const benches: { id: string; title: string; run: () => Promise<string> }[] = [
+  { id: 'user-pages', title: 'OneLogin client: walk every user page of a 100k-user emulator tenant', run: benchUserPages },
+  { id: 'sync', title: 'Sync: full and incremental sync of a 5k and a 100k tenant, against baton-onelogin', run: () => benchSync() },
+]
 
-for (const [name, run] of benches) {
-  process.stdout.write(`\n## ${name}\n\n`)
+const wanted = process.argv.slice(2)
+const unknown = wanted.filter((id) => !benches.some((b) => b.id === id))
+if (unknown.length > 0) {
+  process.stderr.write(`unknown bench: ${unknown.join(', ')} (choose from: ${benches.map((b) => b.id).join(', ')})\n`)
+  process.exit(2)
+}
+
+for (const { id, title, run } of benches) {
+  if (wanted.length > 0 && !wanted.includes(id)) continue
+  process.stdout.write(`\n## ${title}\n\n`)
   process.stdout.write(`${await run()}\n`)
 }

@@ -3,22 +3,17 @@
  * CLI, as a child process) and walk every user page through the OneLogin client.
  * Prints: emulator start time, API calls, wall time, pages/s, users/s, peak RSS of both sides.
  */
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
+import { startEmulatorProcess } from './emulator-process.js'
 import { OneLoginClient, RateBudget } from '../src/onelogin/index.js'
 import { mib, peakRss, table } from './table.js'
 
 const SIZE = { users: 100_000, roles: 2000, apps: 1000, groups: 100 }
 
 export async function benchUserPages(size = SIZE): Promise<string> {
-  const bin = join(import.meta.dirname, '..', 'bin', 'warden.js')
-  const started = performance.now()
-  const child = spawn(process.execPath, [bin, 'emulator', '--port', '0', '--users', String(size.users), '--roles', String(size.roles), '--apps', String(size.apps), '--groups', String(size.groups), '--seed', '1'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const emulator = await startEmulatorProcess(['--users', String(size.users), '--roles', String(size.roles), '--apps', String(size.apps), '--groups', String(size.groups), '--seed', '1'])
   try {
-    const banner = await readBanner(child.stdout)
-    const startMs = performance.now() - started
+    const banner = emulator
+    const startMs = emulator.startMs
     const client = new OneLoginClient({
       baseUrl: banner.url,
       clientId: banner.clientId,
@@ -38,7 +33,7 @@ export async function benchUserPages(size = SIZE): Promise<string> {
     if (process.stderr.isTTY) process.stderr.write('\n')
     const walkMs = performance.now() - walkStart
     if (users !== size.users) throw new Error(`walked ${users} users, expected ${size.users}`)
-    const emulatorRss = await peakRss(child.pid ?? -1)
+    const emulatorRss = await peakRss(emulator.child.pid ?? -1)
     const clientRss = process.resourceUsage().maxRSS * 1024
     return table(
       ['measure', 'value'],
@@ -55,18 +50,6 @@ export async function benchUserPages(size = SIZE): Promise<string> {
       ],
     )
   } finally {
-    child.kill('SIGTERM')
+    emulator.stop()
   }
-}
-
-async function readBanner(stdout: NodeJS.ReadableStream): Promise<{ url: string; clientId: string; clientSecret: string }> {
-  let text = ''
-  for await (const chunk of stdout) {
-    text += String(chunk)
-    const url = /base URL:\s+(\S+)/.exec(text)?.[1]
-    const clientId = /client ID:\s+(\S+)/.exec(text)?.[1]
-    const clientSecret = /client secret:\s+(\S+)/.exec(text)?.[1]
-    if (url !== undefined && clientId !== undefined && clientSecret !== undefined) return { url, clientId, clientSecret }
-  }
-  throw new Error(`the emulator exited before it was ready:\n${text}`)
 }

@@ -10,6 +10,10 @@ export const ERRORS = {
   INTERNAL: { httpStatus: 500, retryable: false, exitCode: 1 },
   /** Stopped on request (Ctrl-C); a sync resumes from its checkpoint when run again. */
   INTERRUPTED: { httpStatus: 503, retryable: true, exitCode: 1 },
+  /** The change collides with existing data (e.g. a user with that email already exists). */
+  CONFLICT: { httpStatus: 409, retryable: false, exitCode: 1 },
+  /** The governance database cannot be reached or opened (down, refused, bad path or credentials). */
+  DATABASE_UNAVAILABLE: { httpStatus: 503, retryable: true, exitCode: 1 },
 
   /** The domain field does not name a OneLogin host. */
   ONELOGIN_DOMAIN_REFUSED: { httpStatus: 400, retryable: false, exitCode: 2 },

@@ -47,6 +47,12 @@ interface UserPairRow {
   traits: string
 }
 
+/** Join conditions on each table's key (a grant's id is derived, not indexed). */
+const KEYS = {
+  resources: 'y.id = x.id',
+  grants: 'y.entitlement_id = x.entitlement_id AND y.principal_id = x.principal_id',
+} as const
+
 /**
  * What changed from `older` to `newer`: grants and resources present on one side only, grants
  * whose sources changed, and users whose `traits.status` changed. A user present on one side
@@ -67,7 +73,7 @@ export function diffSnapshots(older: SnapshotReader, newer: SnapshotReader): Sna
   try {
     const onlyIn = <R>(table: 'resources' | 'grants', columns: string, from: 'main' | 'newer', other: 'main' | 'newer'): R[] =>
       db
-        .prepare<[], R>(`SELECT ${columns} FROM ${from}.${table} x WHERE NOT EXISTS (SELECT 1 FROM ${other}.${table} y WHERE y.id = x.id) ORDER BY x.id`)
+        .prepare<[], R>(`SELECT ${columns} FROM ${from}.${table} x WHERE NOT EXISTS (SELECT 1 FROM ${other}.${table} y WHERE ${KEYS[table]}) ORDER BY x.id`)
         .all()
     const resourceColumns = 'x.id, x.type, x.display_name, x.traits'
     const grantColumns = 'x.id, x.entitlement_id, x.principal_id, x.direct, x.sources'
@@ -79,7 +85,7 @@ export function diffSnapshots(older: SnapshotReader, newer: SnapshotReader): Sna
     const grantsChanged: GrantChange[] = []
     const pairs = db.prepare<[], GrantPairRow>(
       `SELECT a.id, a.entitlement_id, a.principal_id, a.direct, a.sources, b.direct AS new_direct, b.sources AS new_sources
-       FROM main.grants a JOIN newer.grants b ON b.id = a.id
+       FROM main.grants a JOIN newer.grants b ON b.entitlement_id = a.entitlement_id AND b.principal_id = a.principal_id
        WHERE a.direct IS NOT b.direct OR a.sources IS NOT b.sources
        ORDER BY a.id`,
     )

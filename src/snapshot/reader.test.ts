@@ -275,14 +275,6 @@ describe('SnapshotReader refuses corrupt rows with BAD_INPUT naming the table an
       'grants row "app:20:access:user:2": sources is not a JSON array of strings',
     ],
     [
-      'a grant whose id does not follow the ID scheme',
-      (s) => {
-        s.grants[0]!.id = 'app:20:access:user:99'
-      },
-      (r) => [...r.grants()],
-      'grants row "app:20:access:user:99": the id is not entitlement_id:principal_id ("app:20:access:user:1")',
-    ],
-    [
       'direct that is not 0 or 1',
       (s) => {
         s.grants[4]!.direct = 7

@@ -28,8 +28,6 @@ export interface FixtureEntitlement {
 }
 
 export interface FixtureGrant {
-  /** Defaults to `<entitlement_id>:<principal_id>`. */
-  id?: string
   entitlement_id: string
   principal_id: string
   direct: boolean | number
@@ -86,10 +84,9 @@ export function writeSnapshotFixture(path: string, data: FixtureSnapshot): void 
       }
       const entitlement = db.prepare('INSERT INTO entitlements (id, resource_id, slug, display_name, grantable_to) VALUES (?, ?, ?, ?, ?)')
       for (const e of data.entitlements) entitlement.run(e.id, e.resource_id, e.slug, e.display_name, json(e.grantable_to))
-      const grant = db.prepare('INSERT INTO grants (id, entitlement_id, principal_id, direct, sources) VALUES (?, ?, ?, ?, ?)')
-      for (const g of data.grants) {
-        grant.run(g.id ?? `${g.entitlement_id}:${g.principal_id}`, g.entitlement_id, g.principal_id, Number(g.direct), json(g.sources))
-      }
+      // The grant id is derived by the schema from entitlement and principal.
+      const grant = db.prepare('INSERT INTO grants (entitlement_id, principal_id, direct, sources) VALUES (?, ?, ?, ?)')
+      for (const g of data.grants) grant.run(g.entitlement_id, g.principal_id, Number(g.direct), json(g.sources))
       const implication = db.prepare('INSERT INTO implications (from_entitlement, to_entitlement) VALUES (?, ?)')
       for (const [from, to] of data.implications ?? []) implication.run(from, to)
       const sync = db.prepare(

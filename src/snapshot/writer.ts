@@ -125,8 +125,8 @@ export class SnapshotWriter {
   }
 
   /** Direct grants (OneLogin records them); derived ones come from `deriveGrants()`. */
-  putGrants(rows: readonly Pick<Grant, 'id' | 'entitlement' | 'principal'>[]): void {
-    for (const g of rows) this.#stmts.putGrant.run(g.id, g.entitlement, g.principal)
+  putGrants(rows: readonly Pick<Grant, 'entitlement' | 'principal'>[]): void {
+    for (const g of rows) this.#stmts.putGrant.run(g.entitlement, g.principal)
   }
 
   putImplications(rows: readonly { from: string; to: string }[]): void {
@@ -217,15 +217,15 @@ export class SnapshotWriter {
       this.#db.exec("DELETE FROM grants WHERE direct = 0; UPDATE grants SET sources = '[]' WHERE sources <> '[]';")
       const r = this.#db
         .prepare(
-          `INSERT INTO grants (id, entitlement_id, principal_id, direct, sources)
-           SELECT to_entitlement || ':' || principal_id, to_entitlement, principal_id, 0, json_group_array(from_entitlement)
+          `INSERT INTO grants (entitlement_id, principal_id, direct, sources)
+           SELECT to_entitlement, principal_id, 0, json_group_array(from_entitlement)
            FROM (SELECT i.to_entitlement, g.principal_id, i.from_entitlement
                  FROM grants g JOIN implications i ON i.from_entitlement = g.entitlement_id
                  WHERE g.direct = 1
                  ORDER BY 1, 2, 3)
            WHERE true
            GROUP BY to_entitlement, principal_id
-           ON CONFLICT (id) DO UPDATE SET sources = excluded.sources`,
+           ON CONFLICT (entitlement_id, principal_id) DO UPDATE SET sources = excluded.sources`,
         )
         .run()
       return r.changes
@@ -291,7 +291,9 @@ function openDb(path: string): Database.Database {
   // checkpoint is in the same transaction as its rows.
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
-  db.pragma('cache_size = -65536')
+  // 32 MiB of page cache: at 100k users / 1M grants, 64 MiB pushed peak RSS past 300 MB for
+  // little speed (docs/benchmarks.md).
+  db.pragma('cache_size = -32768')
   return db
 }
 
@@ -352,8 +354,8 @@ function prepare(db: Database.Database) {
        ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, grantable_to = excluded.grantable_to`,
     ),
     putGrant: db.prepare(
-      `INSERT INTO grants (id, entitlement_id, principal_id, direct, sources) VALUES (?, ?, ?, 1, '[]')
-       ON CONFLICT (id) DO UPDATE SET direct = 1`,
+      `INSERT INTO grants (entitlement_id, principal_id, direct, sources) VALUES (?, ?, 1, '[]')
+       ON CONFLICT (entitlement_id, principal_id) DO UPDATE SET direct = 1`,
     ),
     putImplication: db.prepare('INSERT OR IGNORE INTO implications (from_entitlement, to_entitlement) VALUES (?, ?)'),
     deletePrincipalGrants: db.prepare('DELETE FROM grants WHERE principal_id = ? AND entitlement_id >= ? AND entitlement_id < ? AND direct = 1'),
