@@ -50,7 +50,10 @@ export interface ProvisionResult {
 interface Handler {
   read(): Promise<{ held: boolean; through?: string[] }>
   grant(): Promise<Write[]>
+  /** No writes: the revoke cannot be done this way; `stillHeld` says why. */
   revoke(): Promise<Write[]>
+  /** Why it is still held after a revoke, when the handler knows better than "a user mapping". */
+  stillHeld?(through: string[]): string | undefined
 }
 
 /** A write as reported (`call`) and as made (`exec`, through the client's typed methods so calls are counted by endpoint). */
@@ -74,7 +77,7 @@ async function change(ctx: ProvisionContext, action: 'grant' | 'revoke', entitle
   if (!allowed.includes(who.type)) {
     throw new WardenError('BAD_INPUT', `${entitlement} can be held by ${allowed.map((t) => `${t}:<id>`).join(' or ')}, not ${principal}`)
   }
-  return withScopeHint(async () => {
+  return withScopeHint(ent.type === 'group' ? MANAGE_USERS : MANAGE_ALL, async () => {
     const handler = await handlerFor(ctx, ent, who.type, Number(who.externalId))
     const before = await handler.read()
     const wanted = action === 'grant'
@@ -84,15 +87,22 @@ async function change(ctx: ProvisionContext, action: 'grant' | 'revoke', entitle
       return { ...base, outcome: 'no_change', held: before.held, ...through(before), writes: [], message: `no change: ${principal} ${wanted ? 'already holds' : 'does not hold'} ${entitlement}${why}` }
     }
     const planned = wanted ? await handler.grant() : await handler.revoke()
-    const writes = planned.map((w) => w.call)
+    const userId = who.type === 'user' ? Number(who.externalId) : undefined
+    const mappings = ctx.applyMappings === true && userId !== undefined ? mappingsWrite(ctx, userId) : undefined
+    const writes = [...planned, ...(mappings === undefined ? [] : [mappings])].map((w) => w.call)
+    if (planned.length === 0) {
+      const why = handler.stillHeld?.(before.through ?? []) ?? `nothing Warden can write would ${action} ${entitlement}`
+      return { ...base, outcome: 'not_applied', held: before.held, ...through(before), writes: [], message: `cannot ${action} ${entitlement} ${wanted ? 'to' : 'from'} ${principal}: ${why}` }
+    }
     if (ctx.dryRun === true) {
       return { ...base, outcome: 'dry_run', held: before.held, ...through(before), writes, message: `dry run: ${writes.length} write call(s) would ${action} ${entitlement} ${wanted ? 'to' : 'from'} ${principal}` }
     }
     for (const w of planned) await w.exec()
-    if (ctx.applyMappings === true && who.type === 'user') await applyMappings(ctx, Number(who.externalId), writes)
+    await mappings?.exec()
     const after = await handler.read()
     if (after.held !== wanted) {
       const still = after.through !== undefined && after.through.length > 0 ? ` through ${after.through.join(', ')}` : ''
+      const explained = wanted ? undefined : handler.stillHeld?.(after.through ?? [])
       return {
         ...base,
         outcome: 'not_applied',
@@ -101,7 +111,7 @@ async function change(ctx: ProvisionContext, action: 'grant' | 'revoke', entitle
         writes,
         message: wanted
           ? `OneLogin accepted the change but ${principal} still does not hold ${entitlement}`
-          : `OneLogin accepted the removal but ${principal} still holds ${entitlement}${still} (membership added by a user mapping cannot be removed through the Roles API: change the mapping)`,
+          : `OneLogin accepted the removal but ${principal} still holds ${entitlement}${still} (${explained ?? 'membership added by a user mapping cannot be removed through the Roles API: change the mapping'})`,
       }
     }
     return { ...base, outcome: 'changed', held: after.held, ...through(after), writes, message: `${wanted ? 'granted' : 'revoked'} ${entitlement} ${wanted ? 'to' : 'from'} ${principal}` }
@@ -193,7 +203,14 @@ async function handlerFor(ctx: ProvisionContext, ent: ParsedEntitlementId, princ
         },
         revoke: async () => {
           if (viaRole === undefined) throw noRole()
+          // Not a member of the provisioning role: removing them from it would change nothing.
+          if (!((await user()).role_ids ?? []).includes(viaRole)) return []
           return [{ call: { method: 'DELETE', path, body: [principalId] }, exec: () => client.removeRoleUsers(viaRole, [principalId]) }]
+        },
+        stillHeld: (roles) => {
+          const others = roles.filter((r) => r !== `role:${viaRole}:member`)
+          if (others.length === 0) return undefined
+          return `it is held through ${others.join(', ')}, not only through its provisioning role role:${viaRole}: revoke those role memberships too`
         },
       }
     }
@@ -203,10 +220,12 @@ async function handlerFor(ctx: ProvisionContext, ent: ParsedEntitlementId, princ
   throw new WardenError('BAD_INPUT', `${ent.resource} has no entitlements to provision`)
 }
 
-async function applyMappings(ctx: ProvisionContext, userId: number, writes: WriteCall[]): Promise<void> {
-  const call: WriteCall = { method: 'PUT', path: `/api/2/users/${userId}?mappings=sync`, body: {} }
-  await ctx.client.updateUser(userId, {}, { mappings: 'sync' })
-  writes.push(call)
+/** Has OneLogin re-run its user mappings for the user. */
+function mappingsWrite(ctx: ProvisionContext, userId: number | '<new user id>'): Write {
+  return {
+    call: { method: 'PUT', path: `/api/2/users/${userId}?mappings=sync`, body: {} },
+    exec: () => (typeof userId === 'number' ? ctx.client.updateUser(userId, {}, { mappings: 'sync' }) : Promise.resolve()),
+  }
 }
 
 async function knownUser(client: OneLoginClient, id: number): Promise<OneLoginUser> {
@@ -223,18 +242,17 @@ async function known<T>(p: Promise<T>, message: string): Promise<T> {
   }
 }
 
-/** Scope refusals say which scope the operation needs (onelogin-api.md §2.8). */
-async function withScopeHint<T>(fn: () => Promise<T>): Promise<T> {
+/** The scope an operation needs (onelogin-api.md §2.8), named whichever of its calls was refused first. */
+const MANAGE_ALL = '"Manage all" ("Manage users" cannot assign roles or privileges)'
+const MANAGE_USERS = '"Manage users" or "Manage all"'
+
+/** Scope refusals say which scope the whole operation needs, not just the call that was refused. */
+async function withScopeHint<T>(needs: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn()
   } catch (e) {
     if (!isWardenError(e) || e.code !== 'ONELOGIN_FORBIDDEN') throw e
     const endpoint = e.endpoint ?? ''
-    const needs = /^(GET|POST|PUT|DELETE) \/api\/2\/users/.test(endpoint) && !endpoint.startsWith('GET')
-      ? '"Manage users" or "Manage all"'
-      : endpoint.startsWith('GET')
-        ? '"Read all" or "Manage all"'
-        : '"Manage all" ("Manage users" cannot assign roles or privileges)'
     throw new WardenError('ONELOGIN_FORBIDDEN', `the API credential's scope does not allow ${endpoint}: this needs ${needs}`, {
       endpoint,
       ...(e.upstreamStatus === undefined ? {} : { upstreamStatus: e.upstreamStatus }),
@@ -280,7 +298,7 @@ export async function createAccount(ctx: ProvisionContext, input: NewAccount): P
   if (email === undefined && username === undefined) throw new WardenError('BAD_INPUT', 'a new account needs an email, a username or both')
   if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) throw new WardenError('BAD_INPUT', `"${email}" is not an email address`)
   const { client } = ctx
-  return withScopeHint(async () => {
+  return withScopeHint((input.roles ?? []).length > 0 ? MANAGE_ALL : MANAGE_USERS, async () => {
     for (const r of input.roles ?? []) await known(client.getRole(r), `unknown role role:${r}: OneLogin has no role ${r}`)
     if (input.group_id !== undefined) await known(client.getGroup(input.group_id), `unknown group group:${input.group_id}: OneLogin has no group ${input.group_id}`)
     const fields = {
@@ -291,7 +309,11 @@ export async function createAccount(ctx: ProvisionContext, input: NewAccount): P
       ...(input.group_id === undefined ? {} : { group_id: input.group_id }),
     }
     const roles = [...new Set(input.roles ?? [])]
-    const writes: WriteCall[] = [{ method: 'POST', path: '/api/2/users', body: fields }, ...roles.map((r): WriteCall => ({ method: 'POST', path: `/api/2/roles/${r}/users`, body: ['<new user id>'] }))]
+    const writes: WriteCall[] = [
+      { method: 'POST', path: '/api/2/users', body: fields },
+      ...roles.map((r): WriteCall => ({ method: 'POST', path: `/api/2/roles/${r}/users`, body: ['<new user id>'] })),
+      ...(ctx.applyMappings === true ? [mappingsWrite(ctx, '<new user id>').call] : []),
+    ]
     if (ctx.dryRun === true) {
       return { action: 'create', user: 'user:<new>', outcome: 'dry_run', status: null, writes, message: `dry run: ${writes.length} write call(s) would create the account` }
     }
@@ -302,12 +324,19 @@ export async function createAccount(ctx: ProvisionContext, input: NewAccount): P
         await client.addRoleUsers(r, [created.id])
         made.push({ method: 'POST', path: `/api/2/roles/${r}/users`, body: [created.id] })
       }
-      if (ctx.applyMappings === true) await applyMappings(ctx, created.id, made)
+      if (ctx.applyMappings === true) {
+        const m = mappingsWrite(ctx, created.id)
+        await m.exec()
+        made.push(m.call)
+      }
     } catch (e) {
       // Undo: a user without the roles asked for is a half-done account.
-      await client.deleteUser(created.id).catch(() => undefined)
+      const undo = await client.deleteUser(created.id).then(
+        () => `the new user ${created.id} was deleted again`,
+        (d: unknown) => `the new user ${created.id} could not be deleted either: remove user:${created.id} by hand (${d instanceof Error ? d.message : String(d)})`,
+      )
       const why = e instanceof Error ? e.message : String(e)
-      throw isWardenError(e) ? new WardenError(e.code, `${why}; the new user ${created.id} was deleted again`, { cause: e, ...(e.endpoint === undefined ? {} : { endpoint: e.endpoint }) }) : e
+      throw isWardenError(e) ? new WardenError(e.code, `${why}; ${undo}`, { cause: e, ...(e.endpoint === undefined ? {} : { endpoint: e.endpoint }) }) : e
     }
     const after = await client.getUser(created.id)
     const missing = roles.filter((r) => !(after.role_ids ?? []).includes(r))
@@ -327,14 +356,15 @@ export function unsuspendAccount(ctx: ProvisionContext, user: string): Promise<A
 
 async function setStatus(ctx: ProvisionContext, user: string, action: 'suspend' | 'unsuspend', status: 1 | 2): Promise<AccountResult> {
   const id = userIdOf(user)
-  return withScopeHint(async () => {
+  return withScopeHint(MANAGE_USERS, async () => {
     const before = await knownUser(ctx.client, id)
     const base = { action, user: resourceId('user', id) }
     if (before.status === status) return { ...base, outcome: 'no_change', status: statusName(status), writes: [], message: `no change: user:${id} is already ${statusName(status)}` }
-    const writes: WriteCall[] = [{ method: 'PUT', path: `/api/2/users/${id}`, body: { status } }]
+    const mappings = ctx.applyMappings === true ? mappingsWrite(ctx, id) : undefined
+    const writes: WriteCall[] = [{ method: 'PUT', path: `/api/2/users/${id}`, body: { status } }, ...(mappings === undefined ? [] : [mappings.call])]
     if (ctx.dryRun === true) return { ...base, outcome: 'dry_run', status: statusName(before.status), writes, message: `dry run: would ${action} user:${id} (now ${statusName(before.status)})` }
     await ctx.client.updateUser(id, { status })
-    if (ctx.applyMappings === true) await applyMappings(ctx, id, writes)
+    await mappings?.exec()
     const after = await ctx.client.getUser(id)
     if (after.status !== status) {
       return { ...base, outcome: 'not_applied', status: statusName(after.status), writes, message: `OneLogin accepted the change but user:${id} is ${statusName(after.status)}, not ${statusName(status)}` }
@@ -347,7 +377,7 @@ async function setStatus(ctx: ProvisionContext, user: string, action: 'suspend' 
 export async function deleteAccount(ctx: ProvisionContext, user: string): Promise<AccountResult> {
   const id = userIdOf(user)
   const base = { action: 'delete' as const, user: resourceId('user', id) }
-  return withScopeHint(async () => {
+  return withScopeHint(MANAGE_USERS, async () => {
     const exists = await ctx.client.getUser(id).then(
       () => true,
       (e: unknown) => {
