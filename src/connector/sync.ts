@@ -176,7 +176,7 @@ async function walk<T>(
   phase: SyncPhase,
   at: Checkpoint,
   pages: AsyncGenerator<Page<T>>,
-  prepare: (items: T[], first: boolean) => Promise<Write> | Write,
+  prepare: (items: T[], first: boolean, page: Page<T>) => Promise<Write> | Write,
   /** Writes that complete the phase, committed with its last page (e.g. deleting what is gone). */
   onLast?: () => void,
 ): Promise<void> {
@@ -185,7 +185,7 @@ async function walk<T>(
   let newUsers = at.newUsers
   for await (const page of pages) {
     ctx.options.signal?.throwIfAborted()
-    const write = await prepare(page.items, first)
+    const write = await prepare(page.items, first, page)
     done += page.items.length
     ctx.writer.transaction(() => {
       newUsers = write()?.newUsers ?? newUsers
@@ -288,16 +288,21 @@ async function syncApps(ctx: Ctx, at: Checkpoint): Promise<void> {
   const incremental = writer.mode === 'incremental'
   const known = incremental ? writer.existing('app') : new Map<string, { updated_at: string | null; traits: string }>()
   let details = 0
-  await walk(ctx, 'apps', at, client.apps({}, at.cursor), async (apps) => {
+  let done = at.done ?? 0
+  await walk(ctx, 'apps', at, client.apps({}, at.cursor), async (apps, _first, page) => {
     // provisioning.enabled is only on the full app object (onelogin-api.md §5.2); an app whose
     // updated_at has not moved keeps what the last sync read.
     const rows = await mapPool(apps, ctx.options.appConcurrency ?? 4, async (a) => {
       const before = known.get(String(a.id))
       if (before !== undefined && before.updated_at !== null && before.updated_at === (a.updated_at ?? null)) {
+        done++
         return appResource(a, undefined, JSON.parse(before.traits) as AppTraits)
       }
       details++
-      return appResource(a, await client.getApp(a.id))
+      const full = await client.getApp(a.id)
+      // One detail call per app is the slow part of this phase: show each one.
+      ctx.options.onProgress?.({ phase: 'apps', done: ++done, total: page.totalCount })
+      return appResource(a, full)
     })
     return () => {
       writer.putResources(rows)
