@@ -1,0 +1,66 @@
+export { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl, resolveDatabaseUrl } from './open.js'
+export type { Store, StoreDialect, StoreOptions } from './open.js'
+export { migrateToLatest } from './migrate.js'
+export { MIGRATIONS } from './migrations/index.js'
+export type {
+  ApiTokensTable,
+  AuditHeadTable,
+  AuditLogTable,
+  Database,
+  IdentitiesTable,
+  JobSchedulesTable,
+  JobStatus,
+  JobsTable,
+  SessionsTable,
+  SetupTokensTable,
+  UsersTable,
+} from './database.js'
+export { affected, dialectOf, isForeignKeyViolation, isUniqueViolation, pingDatabase } from './db-errors.js'
+export { newId, newSecretToken, sha256Hex } from './ids.js'
+export type { IdPrefix } from './ids.js'
+export { canonicalJson, parseJson } from './json.js'
+export type { JsonValue } from './json.js'
+export { addMs, isoTime, toIsoTime } from './time.js'
+export { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, decodeCursor, encodeCursor, keysetAfter, pageLimit, toPage } from './pagination.js'
+export type { CursorValue, Page, PageRequest } from './pagination.js'
+export { hashPassword, verifyPassword } from './passwords.js'
+export {
+  countUsers,
+  createUser,
+  findUserByEmail,
+  getUser,
+  listUsers,
+  normalizeEmail,
+  setUserPassword,
+  updateUser,
+  verifyUserPassword,
+} from './users-repo.js'
+export type { Clock, NewUser, User, UserFilter, UserPatch } from './users-repo.js'
+export { createSession, deleteExpiredSessions, deleteSession, deleteUserSessions, findSession, touchSession } from './sessions-repo.js'
+export type { NewSession, Session } from './sessions-repo.js'
+export {
+  consumeSetupToken,
+  createApiToken,
+  createSetupToken,
+  expireSetupTokens,
+  findApiToken,
+  getApiToken,
+  listApiTokens,
+  revokeApiToken,
+  touchApiToken,
+} from './tokens-repo.js'
+export type { ApiToken, NewApiToken, SetupToken } from './tokens-repo.js'
+export { createIdentity, findIdentityByEmail, getIdentity, listIdentities, updateIdentity } from './identities-repo.js'
+export type { Identity, IdentityFilter, IdentityPatch, NewIdentity } from './identities-repo.js'
+export {
+  AUDIT_CSV_COLUMNS,
+  appendAudit,
+  exportAuditCsv,
+  exportAuditJsonLines,
+  listAudit,
+  streamAudit,
+  verifyAudit,
+} from './audit-repo.js'
+export type { AuditBreak, AuditEntry, AuditFilter, AuditInput, AuditVerification } from './audit-repo.js'
+export { AUDIT_GENESIS_HASH, auditEntryHash } from './audit-hash.js'
+export type { HashedAuditFields } from './audit-hash.js'

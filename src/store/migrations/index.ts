@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely'
+import { accountsAndAudit } from './0001-accounts-audit.js'
+import { jobs } from './0002-jobs.js'
+
+/**
+ * Every migration, in order, imported in code (not read from disk) so the list is the same in a
+ * bundle, under tsx and in tests. Names sort lexically in the order they must run; never rename or
+ * edit a migration that has shipped: add a new one.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_accounts_audit': accountsAndAudit,
+  '0002_jobs': jobs,
+})
