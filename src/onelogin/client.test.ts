@@ -86,18 +86,19 @@ describe('authentication', () => {
   })
 
   it('renews the token before it expires', async () => {
-    const short = await startEmulator({ tenant, tokenTtlSeconds: 1 })
-    try {
-      const c = new OneLoginClient({ baseUrl: short.url, clientId: cred('manage_all').client_id, clientSecret: cred('manage_all').client_secret, rateBudget: new RateBudget() })
-      await c.getUser(tenant.users[0]!.id)
-      await new Promise((r) => setTimeout(r, 950))
-      await c.getUser(tenant.users[0]!.id)
-      // Renewed at 90% of the lifetime, so OneLogin never had to refuse a stale token.
-      expect(c.calls.count('POST /auth/oauth2/v2/token')).toBe(2)
-      expect(c.calls.count('GET /api/2/users/:id')).toBe(2)
-    } finally {
-      await short.close()
-    }
+    // The client's clock jumps ahead; OneLogin's (the emulator's) does not, so it hands back the
+    // same still-valid token, which the client must then use until its known expiry.
+    let now = Date.now()
+    const c = client({ now: () => now })
+    await c.getUser(tenant.users[0]!.id)
+    now += 35_900_000 // 100 s before the 36,000 s lifetime ends: inside the 5-minute renewal margin
+    await c.getUser(tenant.users[0]!.id)
+    await c.getUser(tenant.users[0]!.id)
+    expect(c.calls.count('POST /auth/oauth2/v2/token')).toBe(2)
+    expect(c.calls.count('GET /api/2/users/:id')).toBe(3)
+    now += 200_000 // past the expiry: a new token is asked for
+    await c.getUser(tenant.users[0]!.id)
+    expect(c.calls.count('POST /auth/oauth2/v2/token')).toBe(3)
   })
 
   it('renews once and retries when OneLogin refuses a token it issued (401)', async () => {

@@ -55,6 +55,8 @@ export interface OneLoginClientOptions {
   onRetry?: (event: RetryEvent) => void
   /** For tests: replaces the waits between retries. */
   sleep?: (ms: number) => Promise<void>
+  /** For tests: the clock token lifetimes are judged by. */
+  now?: () => number
 }
 
 /** Page-size maxima per endpoint (onelogin-api.md §7.1). */
@@ -91,7 +93,7 @@ export class OneLoginClient {
       ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
       userAgent: 'warden-onelogin/0.1',
     })
-    this.#tokens = new TokenManager(this.#http, options.clientId, secret)
+    this.#tokens = new TokenManager(this.#http, options.clientId, secret, options.now)
     this.#http.setTokenSource(this.#tokens)
   }
 
