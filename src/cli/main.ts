@@ -5,6 +5,7 @@ import { registerEmulator } from './commands/emulator.js'
 import { registerSync } from './commands/sync.js'
 import { registerInventory } from './commands/inventory.js'
 import { registerProvision } from './commands/provision.js'
+import { registerServe } from './commands/serve.js'
 import { reportError } from './errors.js'
 
 /** Builds the `warden` program. Commands register themselves; each lives in commands/. */
@@ -20,6 +21,7 @@ export function buildProgram(running: { emulator?: RunningEmulator } = {}): Comm
   registerInventory(program)
   registerDiff(program)
   registerProvision(program)
+  registerServe(program)
   return program
 }
 

@@ -14,6 +14,16 @@ export const ERRORS = {
   CONFLICT: { httpStatus: 409, retryable: false, exitCode: 1 },
   /** The governance database cannot be reached or opened (down, refused, bad path or credentials). */
   DATABASE_UNAVAILABLE: { httpStatus: 503, retryable: true, exitCode: 1 },
+  /** No valid sign-in: no session cookie or API token, or an expired, revoked or wrong one. */
+  UNAUTHENTICATED: { httpStatus: 401, retryable: false, exitCode: 1 },
+  /** Signed in, but the Warden role does not allow this. */
+  FORBIDDEN: { httpStatus: 403, retryable: false, exitCode: 1 },
+  /** Too many attempts (e.g. sign-ins) from this client; wait `retryAfterSeconds`. */
+  RATE_LIMITED: { httpStatus: 429, retryable: true, exitCode: 1 },
+  /** A request body larger than the server accepts. */
+  PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false, exitCode: 2 },
+  /** A request body in a format the route does not accept (the API takes application/json). */
+  UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false, exitCode: 2 },
 
   /** The domain field does not name a OneLogin host. */
   ONELOGIN_DOMAIN_REFUSED: { httpStatus: 400, retryable: false, exitCode: 2 },

@@ -1,0 +1,12 @@
+import { pingDatabase } from '../store/server-accounts.js'
+import type { Store } from '../store/index.js'
+
+/** Whether the database answers. Says nothing else (the health route is open to anyone). */
+export async function databaseReachable(store: Store): Promise<boolean> {
+  try {
+    await pingDatabase(store.db)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Every route × every Warden role, no role, and anonymous: the status each gets. Refusals are
+ * 401 (not signed in) and 403 (signed in, role doesn't allow it), and a refusal changes nothing;
+ * each permitted caller gets the route's 2xx. The expected roles are written out here, from the
+ * issue and reference/platform.md, not read from the policy module they check.
+ */
+import type { InjectOptions } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, forEachDialect } from '../../test/dialects.js'
+import type { TestDatabase } from '../../test/dialects.js'
+import { WARDEN_ROLES } from '../governance/index.js'
+import type { WardenRole } from '../governance/index.js'
+import { createApiToken, createIdentity, createSetupToken, createUser, hashPassword } from '../store/index.js'
+import type { Identity, Store } from '../store/index.js'
+import { buildServer } from './index.js'
+import { PASSWORD, auditCount, deadJob, person, uniqueEmail } from './test-support.js'
+import type { App, Person } from './test-support.js'
+
+type Principal = 'anonymous' | 'no-role' | WardenRole
+const PRINCIPALS: readonly Principal[] = ['anonymous', 'no-role', ...WARDEN_ROLES]
+
+interface Fixture {
+  store: Store
+  people: Record<Exclude<Principal, 'anonymous'>, Person>
+  identity: Identity
+}
+
+interface Row {
+  route: string
+  /** Who gets the 2xx: 'public' (even anonymous), 'signed-in' (any user), or these roles. */
+  allowed: 'public' | 'signed-in' | readonly WardenRole[]
+  ok: number
+  /** The request for one caller (a fresh target when the request changes something). */
+  request: (f: Fixture, caller: Principal) => Promise<InjectOptions> | InjectOptions
+}
+
+const ADMINS: readonly WardenRole[] = WARDEN_ROLES
+const SUPER: readonly WardenRole[] = ['super-admin']
+const SUPER_AND_READ_ONLY: readonly WardenRole[] = ['super-admin', 'read-only-admin']
+
+function userOf(f: Fixture, caller: Principal): Person {
+  return f.people[caller === 'anonymous' ? 'no-role' : caller]
+}
+
+const TABLE: Row[] = [
+  { route: 'GET /api/v1/health', allowed: 'public', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/health' }) },
+  { route: 'GET /api/v1/openapi.json', allowed: 'public', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/openapi.json' }) },
+  { route: 'GET /setup', allowed: 'public', ok: 200, request: () => ({ method: 'GET', url: '/setup' }) },
+  { route: 'GET /', allowed: 'public', ok: 302, request: () => ({ method: 'GET', url: '/' }) },
+  {
+    // Reachable without signing in; with a valid link it is refused only because Warden is set up.
+    route: 'POST /api/v1/setup',
+    allowed: 'public',
+    ok: 409,
+    request: async (f) => {
+      const { token } = await createSetupToken(f.store.db, { ttlMs: 60_000 })
+      return { method: 'POST', url: '/api/v1/setup', payload: { token, email: uniqueEmail(), display_name: 'X', password: PASSWORD } }
+    },
+  },
+  {
+    route: 'POST /api/v1/auth/login',
+    allowed: 'public',
+    ok: 200,
+    request: (f) => ({ method: 'POST', url: '/api/v1/auth/login', payload: { email: f.people['no-role'].user.email, password: PASSWORD } }),
+  },
+  { route: 'POST /api/v1/auth/logout', allowed: 'signed-in', ok: 204, request: () => ({ method: 'POST', url: '/api/v1/auth/logout' }) },
+  { route: 'GET /api/v1/me', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/me' }) },
+  {
+    route: 'PUT /api/v1/me/password',
+    allowed: 'signed-in',
+    ok: 204,
+    request: () => ({ method: 'PUT', url: '/api/v1/me/password', payload: { current_password: PASSWORD, new_password: PASSWORD } }),
+  },
+  { route: 'GET /api/v1/me/tokens', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/me/tokens' }) },
+  { route: 'POST /api/v1/me/tokens', allowed: 'signed-in', ok: 201, request: () => ({ method: 'POST', url: '/api/v1/me/tokens', payload: { name: 'ci' } }) },
+  {
+    route: 'DELETE /api/v1/me/tokens/:id',
+    allowed: 'signed-in',
+    ok: 204,
+    request: async (f, caller) => {
+      const { apiToken } = await createApiToken(f.store.db, { userId: userOf(f, caller).user.id, name: 'to revoke' })
+      return { method: 'DELETE', url: `/api/v1/me/tokens/${apiToken.id}` }
+    },
+  },
+  { route: 'GET /api/v1/roles', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/roles' }) },
+  { route: 'GET /api/v1/users', allowed: SUPER_AND_READ_ONLY, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/users' }) },
+  {
+    route: 'GET /api/v1/users/:id',
+    allowed: SUPER_AND_READ_ONLY,
+    ok: 200,
+    request: (f) => ({ method: 'GET', url: `/api/v1/users/${f.people['app-admin'].user.id}` }),
+  },
+  {
+    route: 'POST /api/v1/users',
+    allowed: SUPER,
+    ok: 201,
+    request: () => ({
+      method: 'POST',
+      url: '/api/v1/users',
+      payload: { email: uniqueEmail('new'), display_name: 'New Person', password: PASSWORD, roles: ['campaign-admin'] },
+    }),
+  },
+  {
+    route: 'PATCH /api/v1/users/:id',
+    allowed: SUPER,
+    ok: 200,
+    request: async (f) => {
+      const target = await createUser(f.store.db, { email: uniqueEmail('target'), display_name: 'Target' })
+      return { method: 'PATCH', url: `/api/v1/users/${target.id}`, payload: { roles: ['app-admin'], display_name: 'Renamed' } }
+    },
+  },
+  { route: 'GET /api/v1/identities', allowed: ADMINS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/identities' }) },
+  {
+    route: 'GET /api/v1/identities/:id',
+    allowed: ADMINS,
+    ok: 200,
+    request: (f) => ({ method: 'GET', url: `/api/v1/identities/${f.identity.id}` }),
+  },
+  { route: 'GET /api/v1/audit', allowed: SUPER_AND_READ_ONLY, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/audit' }) },
+  { route: 'GET /api/v1/audit/verify', allowed: SUPER_AND_READ_ONLY, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/audit/verify' }) },
+  {
+    route: 'GET /api/v1/audit/export',
+    allowed: SUPER_AND_READ_ONLY,
+    ok: 200,
+    request: () => ({ method: 'GET', url: '/api/v1/audit/export?format=csv' }),
+  },
+  { route: 'GET /api/v1/jobs', allowed: SUPER_AND_READ_ONLY, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/jobs?status=dead' }) },
+  {
+    route: 'GET /api/v1/jobs/:id',
+    allowed: SUPER_AND_READ_ONLY,
+    ok: 200,
+    request: async (f) => ({ method: 'GET', url: `/api/v1/jobs/${await deadJob(f.store)}` }),
+  },
+  {
+    route: 'POST /api/v1/jobs/:id/retry',
+    allowed: SUPER,
+    ok: 200,
+    request: async (f) => ({ method: 'POST', url: `/api/v1/jobs/${await deadJob(f.store)}/retry` }),
+  },
+]
+
+function expected(row: Row, caller: Principal): number {
+  if (row.allowed === 'public') return row.ok
+  if (caller === 'anonymous') return 401
+  if (row.allowed === 'signed-in') return row.ok
+  return caller !== 'no-role' && row.allowed.includes(caller) ? row.ok : 403
+}
+
+forEachDialect((dialect, available) => {
+  describe.skipIf(!available)(`route permissions [${dialect}]`, () => {
+    let database: TestDatabase
+    let app: App
+    const fixture = {} as Fixture
+
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect, `permissions ${dialect}`)
+      fixture.store = await database.open()
+      const entries = await Promise.all(
+        (['no-role', ...WARDEN_ROLES] as const).map(async (p) => [p, await person(fixture.store, p === 'no-role' ? [] : [p])] as const),
+      )
+      fixture.people = Object.fromEntries(entries) as Fixture['people']
+      // The login and password rows check each caller's password: one scrypt hash of PASSWORD, shared.
+      const ids = entries.map(([, p]) => p.user.id)
+      await fixture.store.db.updateTable('users').set({ password_hash: await hashPassword(PASSWORD) }).where('id', 'in', ids).execute()
+      fixture.identity = await createIdentity(fixture.store.db, { email: uniqueEmail('identity'), display_name: 'Ida Entity' })
+      app = await buildServer({ store: fixture.store, loginRateLimit: { perEmail: 1000, perIp: 1000 } })
+    })
+
+    afterAll(async () => {
+      await app?.close()
+      await fixture.store?.close()
+      await database?.drop()
+    })
+
+    it('has a row for every API route, and every row names a registered route', () => {
+      const registered = app.wardenRoutes.filter((r) => r.url.startsWith('/api/') || r.url === '/' || r.url === '/setup').map((r) => `${r.method} ${r.url}`)
+      expect(TABLE.map((r) => r.route).sort()).toEqual([...registered].sort())
+    })
+
+    for (const row of TABLE) {
+      it(`${row.route}: ${row.allowed === 'public' ? 'anyone' : row.allowed === 'signed-in' ? 'any signed-in user' : row.allowed.join(', ')}`, async () => {
+        const actual: Record<string, number> = {}
+        const want: Record<string, number> = {}
+        const call = async (caller: Principal) => {
+          const options = await row.request(fixture, caller)
+          const headers = { ...(options.headers ?? {}), ...(caller === 'anonymous' ? {} : userOf(fixture, caller).bearer) }
+          return app.inject({ ...options, headers })
+        }
+        for (const caller of PRINCIPALS) want[caller] = expected(row, caller)
+        // Refusals one at a time, each checked to change nothing (no audit entry) ...
+        for (const caller of PRINCIPALS.filter((c) => want[c] === 401 || want[c] === 403)) {
+          const before = await auditCount(fixture.store)
+          const res = await call(caller)
+          actual[caller] = res.statusCode
+          expect(res.json()).toEqual({ error: { code: res.statusCode === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', message: expect.any(String) } })
+          expect(await auditCount(fixture.store)).toBe(before)
+        }
+        // ... then the permitted callers at once (sign-in and password rows spend scrypt time).
+        const permitted = PRINCIPALS.filter((c) => want[c] !== 401 && want[c] !== 403)
+        const responses = await Promise.all(permitted.map(call))
+        permitted.forEach((caller, i) => {
+          actual[caller] = responses[i]!.statusCode
+        })
+        expect(actual).toEqual(want)
+      })
+    }
+
+    it('a 403 names the roles that would be allowed', async () => {
+      const res = await app.inject({ method: 'GET', url: '/api/v1/users', headers: fixture.people['app-admin'].bearer })
+      expect(res.statusCode).toBe(403)
+      expect(res.json().error.message).toContain('Super Administrator or Read-only Administrator')
+    })
+  })
+})
