@@ -165,8 +165,10 @@ async function serve(flags: ServeFlags): Promise<void> {
       `  worker:   ${worker === undefined ? 'off (run `warden worker`)' : `on (${worker.id})`}`,
     ]
     if (emulator !== undefined) {
+      const { client_id, client_secret } = emulator.manageAll
       lines.push(
-        `  OneLogin emulator (demo tenant): ${emulator.url}  client ID ${emulator.manageAll.client_id}, client secret ${emulator.manageAll.client_secret}`,
+        `  OneLogin emulator (demo tenant): ${emulator.url}  client ID ${client_id}, client secret ${client_secret}`,
+        `  sync it from a shell: WARDEN_ONELOGIN_CLIENT_SECRET=${client_secret} npx warden sync --onelogin-base-url ${emulator.url} --onelogin-client-id ${client_id} --file acme.db`,
       )
     }
     if (setup !== undefined) {
