@@ -8,6 +8,12 @@
 export const SNAPSHOT_APPLICATION_ID = 0x57_44_4e_31 // "WDN1"
 export const SNAPSHOT_SCHEMA_VERSION = 1
 
+/**
+ * Who holds what, by principal. A writer builds it once after the bulk load (SnapshotWriter
+ * deriveGrants) rather than keeping it up to date through a million random-order inserts.
+ */
+export const GRANTS_BY_PRINCIPAL_INDEX = 'CREATE INDEX IF NOT EXISTS grants_by_principal ON grants(principal_id)'
+
 export const SNAPSHOT_DDL = `
 CREATE TABLE resource_types (
   id TEXT PRIMARY KEY,                 -- user, role, app, group, privilege
@@ -43,7 +49,7 @@ CREATE TABLE grants (
   id TEXT GENERATED ALWAYS AS (entitlement_id || ':' || principal_id) VIRTUAL, -- <entitlement id>:<principal id>
   PRIMARY KEY (entitlement_id, principal_id)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX grants_by_principal ON grants(principal_id);
+${GRANTS_BY_PRINCIPAL_INDEX};
 
 -- Holding "from" also gives "to": role:42:member -> app:9:access (OneLogin grants apps only
 -- through roles), role:42:member -> privilege:<uuid>:assigned.
