@@ -17,6 +17,8 @@ import {
   listUsers,
   normalizeEmail,
   revokeApiToken,
+  expireSetupTokens,
+  getApiToken,
   setUserPassword,
   touchApiToken,
   touchSession,
@@ -24,7 +26,6 @@ import {
   verifyUserPassword,
 } from '../store/index.js'
 import type { ApiToken, Database, Page, PageRequest, Store, User } from '../store/index.js'
-import { expireSetupTokens, getApiToken } from '../store/server-accounts.js'
 import { audited } from './audited.js'
 import {
   SESSION_IDLE_MS,

@@ -1,4 +1,4 @@
-import { pingDatabase } from '../store/server-accounts.js'
+import { pingDatabase } from '../store/index.js'
 import type { Store } from '../store/index.js'
 
 /** Whether the database answers. Says nothing else (the health route is open to anyone). */
