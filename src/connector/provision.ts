@@ -10,6 +10,7 @@ import { parseEntitlementId, parseResourceId, resourceId } from '../model/index.
 import type { ParsedEntitlementId } from '../model/index.js'
 import { collect } from '../onelogin/index.js'
 import type { OneLoginClient, OneLoginUser } from '../onelogin/index.js'
+import { statusName } from './convert.js'
 
 export interface ProvisionContext {
   client: OneLoginClient
@@ -284,8 +285,6 @@ export interface AccountResult {
   message: string
 }
 
-const STATUS_NAMES: Record<number, string> = { 0: 'unactivated', 1: 'active', 2: 'suspended', 3: 'locked', 4: 'password_expired', 5: 'awaiting_password_reset', 7: 'password_pending', 8: 'security_questions_required' }
-const statusName = (s: number | null | undefined): string => (s === null || s === undefined ? 'unknown' : (STATUS_NAMES[s] ?? 'unknown'))
 
 /**
  * Creates a OneLogin user (with no password OneLogin sets status 7, password pending) and adds
