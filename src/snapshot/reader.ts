@@ -164,10 +164,8 @@ export class SnapshotReader {
   *resources(filter: ResourceFilter = {}): Generator<Resource, void, undefined> {
     const where: string[] = []
     const params: string[] = []
-    if (filter.type !== undefined) {
-      where.push('type = ?')
-      params.push(filter.type)
-    }
+    // A resource id starts with its type (user:7), so a type is a range of the primary key.
+    if (filter.type !== undefined) addPrefix(where, params, 'id', `${filter.type}:`)
     const sql = `SELECT id, type, display_name, traits FROM resources${whereClause(where)} ORDER BY id`
     yield* this.stream<ResourceRow, Resource>(sql, params, (r) => decodeResource(this.path, r))
   }

@@ -27,8 +27,7 @@ CREATE TABLE resources (
   display_name TEXT NOT NULL,
   traits TEXT NOT NULL,                -- JSON object
   source_updated_at TEXT               -- OneLogin's updated_at, when it sends one
-) STRICT;
-CREATE INDEX resources_by_type ON resources(type, id);
+) STRICT, WITHOUT ROWID;               -- one b-tree; a type is an id prefix range (user:...)
 
 CREATE TABLE entitlements (
   id TEXT PRIMARY KEY,                 -- role:42:member

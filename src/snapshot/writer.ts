@@ -158,12 +158,12 @@ export class SnapshotWriter {
     this.#db.prepare('DELETE FROM grants WHERE (entitlement_id >= ? AND entitlement_id < ?) OR (principal_id >= ? AND principal_id < ?)').run(...r, ...r)
     this.#db.prepare('DELETE FROM implications WHERE (from_entitlement >= ? AND from_entitlement < ?) OR (to_entitlement >= ? AND to_entitlement < ?)').run(...r, ...r)
     this.#db.prepare('DELETE FROM entitlements WHERE resource_id >= ? AND resource_id < ?').run(...r)
-    this.#db.prepare('DELETE FROM resources WHERE type = ?').run(type)
+    this.#db.prepare('DELETE FROM resources WHERE id >= ? AND id < ?').run(...r)
   }
 
   /** IDs (external) and OneLogin updated_at of every resource of a type, for incremental comparison. */
   existing(type: ResourceType): Map<string, { updated_at: string | null; traits: string }> {
-    const rows = this.#db.prepare('SELECT external_id, source_updated_at, traits FROM resources WHERE type = ?').all(type) as {
+    const rows = this.#db.prepare('SELECT external_id, source_updated_at, traits FROM resources WHERE id >= ? AND id < ?').all(...prefixRange(`${type}:`)) as {
       external_id: string
       source_updated_at: string | null
       traits: string
@@ -180,8 +180,8 @@ export class SnapshotWriter {
   deleteUnseen(type: ResourceType): string[] {
     const gone = (
       this.#db
-        .prepare('SELECT id FROM resources r WHERE type = ? AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.type = r.type AND s.external_id = r.external_id)')
-        .all(type) as { id: string }[]
+        .prepare('SELECT id FROM resources r WHERE id >= ? AND id < ? AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.type = r.type AND s.external_id = r.external_id)')
+        .all(...prefixRange(`${type}:`)) as { id: string }[]
     ).map((r) => r.id)
     this.deleteResources(gone)
     this.#db.prepare('DELETE FROM sync_seen WHERE type = ?').run(type)
@@ -193,7 +193,7 @@ export class SnapshotWriter {
   }
 
   count(type: ResourceType): number {
-    return (this.#db.prepare('SELECT count(*) AS n FROM resources WHERE type = ?').get(type) as { n: number }).n
+    return (this.#db.prepare('SELECT count(*) AS n FROM resources WHERE id >= ? AND id < ?').get(...prefixRange(`${type}:`)) as { n: number }).n
   }
 
   /** The finished sync this file was copied from (incremental), if any. */
