@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3'
 import { existsSync } from 'node:fs'
 import { WardenError, isWardenError } from '../errors/index.js'
 import { entitlementId, resourceId } from '../model/index.js'
 import type { AppTraits, ResourceType } from '../model/index.js'
 import { collect, mapPool } from '../onelogin/index.js'
 import type { OneLoginClient, OneLoginUser, Page } from '../onelogin/index.js'
-import { SNAPSHOT_APPLICATION_ID, SnapshotWriter } from '../snapshot/index.js'
+import { SnapshotReader, SnapshotWriter } from '../snapshot/index.js'
 import {
   USER_FIELDS,
   appEntitlements,
@@ -388,20 +387,18 @@ function choosePlan(options: SyncOptions, baseUrl: string, privileges: boolean, 
   return { mode: 'incremental', reason: `changes since ${state.users_updated_since}`, previous: { users_updated_since: state.users_updated_since, user_total: state.user_total } }
 }
 
+/** The previous snapshot's last finished sync, read through the snapshot's own reader. */
 function readPrevious(file: string): { base_url: string; started_at: string; options: Record<string, unknown>; state: Record<string, unknown> } {
-  let db: Database.Database | undefined
+  let reader: SnapshotReader | undefined
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true })
-    if (db.pragma('application_id', { simple: true }) !== SNAPSHOT_APPLICATION_ID) throw new Error('not a snapshot')
-    const row = db.prepare('SELECT base_url, started_at, options, state FROM syncs WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1').get() as
-      | { base_url: string; started_at: string; options: string; state: string }
-      | undefined
-    if (row === undefined) throw new Error('no finished sync')
-    return { ...row, options: JSON.parse(row.options) as Record<string, unknown>, state: JSON.parse(row.state) as Record<string, unknown> }
+    reader = SnapshotReader.open(file)
+    const latest = reader.latestSync()
+    if (latest === undefined) throw new Error('no finished sync')
+    return latest
   } catch {
     throw new WardenError('BAD_INPUT', `${file} exists and is not a Warden snapshot; refusing to overwrite it`)
   } finally {
-    db?.close()
+    reader?.close()
   }
 }
 

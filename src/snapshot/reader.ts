@@ -3,7 +3,7 @@ import Database from 'better-sqlite3'
 import { WardenError } from '../errors/index.js'
 import { RESOURCE_TYPES, isResourceType } from '../model/index.js'
 import type { Entitlement, Grant, Resource, ResourceType } from '../model/index.js'
-import { SNAPSHOT_APPLICATION_ID, SNAPSHOT_SCHEMA_VERSION } from './schema.js'
+import { SNAPSHOT_APPLICATION_ID, SNAPSHOT_SCHEMA_VERSION, prefixRange } from './schema.js'
 
 /** One row of `syncs`, JSON columns parsed. */
 export interface SnapshotSync {
@@ -264,7 +264,7 @@ function whereClause(where: string[]): string {
 /** `column` starts with `prefix`, as a range the primary key index answers (BINARY collation). */
 function addPrefix(where: string[], params: string[], column: string, prefix: string): void {
   where.push(`${column} >= ? AND ${column} < ?`)
-  params.push(prefix, `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`)
+  params.push(...prefixRange(prefix))
 }
 
 function message(e: unknown): string {

@@ -5,6 +5,15 @@
  * PRAGMA application_id marks the file as a Warden snapshot; PRAGMA user_version is the schema
  * version. Readers refuse files with another application id or a newer version.
  */
+/**
+ * [prefix, the first string after every string with that prefix]: an index-friendly range for
+ * "starts with" on the id columns (LIKE is case-insensitive in SQLite and cannot use them).
+ * Every id starts with its type or its entitlement (`user:7`, `role:42:member:user:7`).
+ */
+export function prefixRange(prefix: string): [string, string] {
+  return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)]
+}
+
 export const SNAPSHOT_APPLICATION_ID = 0x57_44_4e_31 // "WDN1"
 export const SNAPSHOT_SCHEMA_VERSION = 1
 

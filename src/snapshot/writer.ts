@@ -4,7 +4,7 @@ import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, r
 import { dirname } from 'node:path'
 import { WardenError } from '../errors/index.js'
 import type { Entitlement, Grant, Resource, ResourceType } from '../model/index.js'
-import { GRANTS_BY_PRINCIPAL_INDEX, SNAPSHOT_APPLICATION_ID, SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION } from './schema.js'
+import { GRANTS_BY_PRINCIPAL_INDEX, SNAPSHOT_APPLICATION_ID, SNAPSHOT_DDL, SNAPSHOT_SCHEMA_VERSION, prefixRange } from './schema.js'
 
 export interface SyncStart {
   mode: 'full' | 'incremental'
@@ -333,14 +333,6 @@ function fsyncPath(path: string): void {
   } finally {
     closeSync(fd)
   }
-}
-
-/**
- * [prefix, the first string after every string with that prefix]: an index-friendly range for
- * "starts with" (LIKE is case-insensitive in SQLite and so cannot use these indexes).
- */
-function prefixRange(prefix: string): [string, string] {
-  return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)]
 }
 
 function externalIdOf(id: string): string {
