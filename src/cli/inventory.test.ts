@@ -1,37 +1,15 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PRIVILEGE, newerSnapshot, olderSnapshot, tempDir, writeSnapshotFixture } from '../snapshot/test-fixture.js'
 import type { FixtureSnapshot } from '../snapshot/test-fixture.js'
 import { JsonArrayWriter, Output, TextTableWriter, cell, outputFormat, writeAll } from './format.js'
-
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'warden.js')
+import { runWarden } from './test-support.js'
+import type { WardenRun } from './test-support.js'
 
 // Each test spawns the real binary; the spawning describes run their tests concurrently.
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs the real binary; with `closeAfterFirstChunk` the reader goes away like `| head` does. */
-function run(args: string[], closeAfterFirstChunk = false): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += String(d)
-      if (closeAfterFirstChunk) child.stdout.destroy()
-    })
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += String(d)
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+function run(args: string[], closeAfterFirstChunk = false): Promise<WardenRun> {
+  return runWarden(args, { closeStdoutAfterFirstChunk: closeAfterFirstChunk })
 }
 
 let tmp: ReturnType<typeof tempDir>

@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { demoTenant, startEmulator } from '../emulator/index.js'
 import type { CredentialScope, RunningEmulator } from '../emulator/index.js'
+import { runWarden } from './test-support.js'
+import type { WardenRun } from './test-support.js'
 
 // `warden grant|revoke|account ...` run as a user would: the real binary in its own process,
 // against an in-process emulator over HTTP, credentials from the environment. Tests run
 // concurrently (each spawn is mostly start-up time), so each one works on its own users and roles.
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'warden.js')
 const TENANT = demoTenant()
 const U = { maria: 41235001, james: 41235004, liam: 41235008, hannah: 41235009, noah: 41235010, samuel: 41235020 } as const
 const R = { employees: 330101, sales: 330103, people: 330105, managers: 330109 } as const
@@ -17,11 +16,6 @@ const SALESFORCE_MANAGER = 'd3d94468-02a4-4c5f-8b1e-6a7b8c9d0e03'
 
 let emu: RunningEmulator
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
 
 function credentials(scope: CredentialScope = 'manage_all', on: RunningEmulator = emu): Record<string, string> {
   const c = TENANT.credentials.find((x) => x.scope === scope)
@@ -30,17 +24,10 @@ function credentials(scope: CredentialScope = 'manage_all', on: RunningEmulator 
 }
 
 /** Runs the binary with the WARDEN_ONELOGIN_* variables of the test runner removed and `env` added. */
-function warden(args: string[], env: Record<string, string> = credentials()): Promise<Run> {
+function warden(args: string[], env: Record<string, string> = credentials()): Promise<WardenRun> {
+  // Only the credentials given here: none inherited from the shell running the tests.
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WARDEN_ONELOGIN_')))
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += String(d)))
-    child.stderr.on('data', (d: Buffer) => (stderr += String(d)))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  return runWarden(args, { env: { ...base, ...env } })
 }
 
 async function admin(on: RunningEmulator, method: string, path: string, body?: unknown): Promise<unknown> {

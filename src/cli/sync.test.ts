@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -6,21 +5,14 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { demoTenant, startEmulator } from '../emulator/index.js'
 import type { RunningEmulator } from '../emulator/index.js'
+import { runWarden } from './test-support.js'
+import type { WardenRun } from './test-support.js'
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'warden.js')
 let emu: RunningEmulator
 let dir: string
 
-function warden(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += String(d)))
-    child.stderr.on('data', (d: Buffer) => (stderr += String(d)))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+function warden(args: string[], env: Record<string, string> = {}): Promise<WardenRun> {
+  return runWarden(args, { env: { ...process.env, ...env } })
 }
 
 const sha = (f: string): string => createHash('sha256').update(readFileSync(f)).digest('hex')
