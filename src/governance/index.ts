@@ -50,3 +50,17 @@ export { AUDIT_EXPORT_TYPES, exportAuditLog, listAuditLog, verifyAuditLog } from
 export type { AuditExportFormat } from './audit.js'
 export { JOB_RETENTION_MS, getBackgroundJob, listBackgroundJobs, maintenanceJobs, retryBackgroundJob } from './jobs.js'
 export { databaseReachable } from './health.js'
+export { DEFAULT_MAX_UPLOAD_BYTES, ephemeralIntegrationEnv, oneLoginBaseUrl } from './integration-env.js'
+export type { IntegrationEnv } from './integration-env.js'
+// --- issue 6: integrations (governance/integrations.ts) ---
+// --- end integrations ---
+// --- issue 6: inventory (governance/inventory.ts, ingest.ts) ---
+// --- end inventory ---
+// --- issue 6: notifications (governance/notifications.ts) ---
+export { EMAIL_JOB, enqueueEmail } from './notifications.js'
+export type { EmailMessage } from './notifications.js'
+// --- end notifications ---
+// --- issue 6: syncs (governance/integration-sync.ts) ---
+export { SYNC_JOB, enqueueIntegrationSync } from './integration-sync.js'
+export type { SyncJobPayload } from './integration-sync.js'
+// --- end syncs ---

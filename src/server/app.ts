@@ -5,8 +5,8 @@ import Fastify from 'fastify'
 import type { FastifyInstance, FastifyServerOptions, RouteOptions } from 'fastify'
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
-import { ROLE_LABELS, rolesWith } from '../governance/index.js'
-import type { Permission } from '../governance/index.js'
+import { ROLE_LABELS, ephemeralIntegrationEnv, rolesWith } from '../governance/index.js'
+import type { IntegrationEnv, Permission } from '../governance/index.js'
 import type { Store } from '../store/index.js'
 import { accessGuard } from './auth.js'
 import type { Access } from './auth.js'
@@ -15,7 +15,10 @@ import { RateLimiter } from './rate-limit.js'
 import { registerAuthRoutes } from './routes/auth.js'
 import type { RouteContext } from './routes/context.js'
 import { registerGovernanceRoutes } from './routes/governance.js'
+import { registerIntegrationRoutes } from './routes/integrations.js'
+import { registerInventoryRoutes } from './routes/inventory.js'
 import { registerMeRoutes } from './routes/me.js'
+import { registerSyncRoutes } from './routes/syncs.js'
 import { registerSystemRoutes } from './routes/system.js'
 import { registerUserRoutes } from './routes/users.js'
 
@@ -45,6 +48,8 @@ export interface BuildServerOptions {
   /** Largest request body in bytes (default 1 MiB); larger is a 413. */
   bodyLimit?: number
   loginRateLimit?: LoginRateLimit
+  /** Secrets key, public URL, data directory and OneLogin URL policy for integrations (default: ephemeralIntegrationEnv()). */
+  integrations?: IntegrationEnv
 }
 
 /** A route as registered: its method, URL and who may call it. */
@@ -163,6 +168,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         { name: 'auth', description: 'First-admin setup, sign-in and sign-out' },
         { name: 'me', description: 'Your own account, password and API tokens' },
         { name: 'users', description: "Warden's users and their roles" },
+        { name: 'integrations', description: 'OneLogin integrations (connectors): setup, settings, syncs and uploads' },
+        { name: 'apps', description: 'Applications, managed and discovered (SCIM apps found in OneLogin)' },
+        { name: 'inventory', description: 'Resources, entitlements and grants from the last sync, with entitlement settings' },
         { name: 'identities', description: 'People synced from OneLogin' },
         { name: 'audit', description: 'The tamper-evident audit log' },
         { name: 'jobs', description: 'Background jobs and dead letters' },
@@ -177,6 +185,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const windowMs = options.loginRateLimit?.windowMs ?? 15 * 60 * 1000
   const ctx: RouteContext = {
     store: options.store,
+    env: options.integrations ?? ephemeralIntegrationEnv(),
     loginPerEmail: new RateLimiter({ max: options.loginRateLimit?.perEmail ?? 10, windowMs }),
     loginPerIp: new RateLimiter({ max: options.loginRateLimit?.perIp ?? 100, windowMs }),
     passwordChanges: new RateLimiter({ max: 10, windowMs: 15 * 60 * 1000 }),
@@ -187,5 +196,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   registerMeRoutes(api, ctx)
   registerUserRoutes(api, ctx)
   registerGovernanceRoutes(api, ctx)
+  registerIntegrationRoutes(api, ctx)
+  registerSyncRoutes(api, ctx)
+  registerInventoryRoutes(api, ctx)
   return app
 }

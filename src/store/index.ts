@@ -64,3 +64,28 @@ export {
 export type { AuditBreak, AuditEntry, AuditFilter, AuditInput, AuditVerification } from './audit-repo.js'
 export { AUDIT_GENESIS_HASH, auditEntryHash } from './audit-hash.js'
 export type { HashedAuditFields } from './audit-hash.js'
+export type {
+  AppBindingsTable,
+  AppsTable,
+  EntitlementOwnersTable,
+  EntitlementSettingsTable,
+  EntitlementsTable,
+  GrantsTable,
+  ImplicationsTable,
+  IntegrationOwnersTable,
+  IntegrationStatus,
+  IntegrationsTable,
+  ResourcesTable,
+  RiskLevel,
+  SyncRunStatus,
+  SyncRunsTable,
+} from './database.js'
+export { containsText } from './like.js'
+export { appName, createApp, findDiscoveredApp, getApp, listApps, updateApp } from './apps-repo.js'
+export type { App, AppFilter, AppPatch, NewApp } from './apps-repo.js'
+// --- issue 6: integrations-repo.ts ---
+// --- end integrations-repo ---
+// --- issue 6: inventory-repo.ts ---
+// --- end inventory-repo ---
+// --- issue 6: sync-runs-repo.ts ---
+// --- end sync-runs-repo ---

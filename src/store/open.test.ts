@@ -12,8 +12,29 @@ import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl, resolveDatabaseUrl }
 import type { Store } from './open.js'
 import { runStoreChild } from './test-support.js'
 
-const MIGRATION_NAMES = ['0001_accounts_audit', '0002_jobs']
-const TABLES = ['api_tokens', 'audit_head', 'audit_log', 'identities', 'job_schedules', 'jobs', 'sessions', 'setup_tokens', 'users']
+const MIGRATION_NAMES = ['0001_accounts_audit', '0002_jobs', '0003_integrations_inventory']
+const TABLES = [
+  'api_tokens',
+  'app_bindings',
+  'apps',
+  'audit_head',
+  'audit_log',
+  'entitlement_owners',
+  'entitlement_settings',
+  'entitlements',
+  'grants',
+  'identities',
+  'implications',
+  'integration_owners',
+  'integrations',
+  'job_schedules',
+  'jobs',
+  'resources',
+  'sessions',
+  'setup_tokens',
+  'sync_runs',
+  'users',
+]
 
 async function refusal(p: Promise<unknown>): Promise<WardenError> {
   try {

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { IntegrationEnv } from '../../governance/index.js'
 import type { Store } from '../../store/index.js'
 import type { RateLimiter } from '../rate-limit.js'
 
@@ -9,6 +10,7 @@ export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpressi
 /** What route modules share. */
 export interface RouteContext {
   store: Store
+  env: IntegrationEnv
   /** Sign-in attempts per client IP and email. */
   loginPerEmail: RateLimiter
   /** Sign-in attempts per client IP, whatever the email. */

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely'
 import { accountsAndAudit } from './0001-accounts-audit.js'
 import { jobs } from './0002-jobs.js'
+import { integrationsAndInventory } from './0003-integrations-inventory.js'
 
 /**
  * Every migration, in order, imported in code (not read from disk) so the list is the same in a
@@ -10,4 +11,5 @@ import { jobs } from './0002-jobs.js'
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_accounts_audit': accountsAndAudit,
   '0002_jobs': jobs,
+  '0003_integrations_inventory': integrationsAndInventory,
 })

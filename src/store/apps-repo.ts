@@ -1,0 +1,105 @@
+import type { Kysely, Selectable } from 'kysely'
+import { WardenError } from '../errors/index.js'
+import type { AppsTable, Database } from './database.js'
+import { isUniqueViolation } from './db-errors.js'
+import { containsText } from './like.js'
+import { newId } from './ids.js'
+import { decodeCursor, keysetAfter, pageLimit, toPage } from './pagination.js'
+import type { Page, PageRequest } from './pagination.js'
+import { isoTime } from './time.js'
+import type { Clock } from './users-repo.js'
+
+/** A governed application (managed), or one an integration found in OneLogin (unmanaged). */
+export type App = Selectable<AppsTable>
+
+export interface NewApp {
+  name: string
+  description?: string
+  /** Default managed. */
+  state?: App['state']
+  source_integration_id?: string | null
+  source_resource_id?: string | null
+}
+
+export interface AppPatch {
+  name?: string
+  description?: string
+  state?: App['state']
+}
+
+export interface AppFilter {
+  state?: App['state']
+  /** Apps discovered by this integration. */
+  source_integration_id?: string
+  /** Name contains this (case-insensitive). */
+  q?: string
+}
+
+export function appName(n: string): string {
+  const t = n.trim()
+  if (t === '' || t.length > 200) throw new WardenError('BAD_INPUT', 'app name must be 1 to 200 characters')
+  return t
+}
+
+function appDescription(d: string): string {
+  if (d.length > 2000) throw new WardenError('BAD_INPUT', 'app description must be at most 2000 characters')
+  return d
+}
+
+export async function createApp(db: Kysely<Database>, input: NewApp, clock: Clock = {}): Promise<App> {
+  const now = isoTime(clock.now ?? new Date())
+  const row: App = {
+    id: newId('app'),
+    name: appName(input.name),
+    description: appDescription(input.description ?? ''),
+    state: input.state ?? 'managed',
+    source_integration_id: input.source_integration_id ?? null,
+    source_resource_id: input.source_resource_id ?? null,
+    created_at: now,
+    updated_at: now,
+  }
+  try {
+    await db.insertInto('apps').values(row).execute()
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new WardenError('CONFLICT', `integration ${row.source_integration_id} already has an app for ${row.source_resource_id}`, { cause: e })
+    throw e
+  }
+  return row
+}
+
+export async function getApp(db: Kysely<Database>, id: string): Promise<App | undefined> {
+  return db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** The app an integration's sync created for one of its OneLogin apps. */
+export async function findDiscoveredApp(db: Kysely<Database>, integrationId: string, resourceId: string): Promise<App | undefined> {
+  return db
+    .selectFrom('apps')
+    .selectAll()
+    .where('source_integration_id', '=', integrationId)
+    .where('source_resource_id', '=', resourceId)
+    .executeTakeFirst()
+}
+
+export async function updateApp(db: Kysely<Database>, id: string, patch: AppPatch, clock: Clock = {}): Promise<App> {
+  const values: Partial<App> = { updated_at: isoTime(clock.now ?? new Date()) }
+  if (patch.name !== undefined) values.name = appName(patch.name)
+  if (patch.description !== undefined) values.description = appDescription(patch.description)
+  if (patch.state !== undefined) values.state = patch.state
+  const row = await db.updateTable('apps').set(values).where('id', '=', id).returningAll().executeTakeFirst()
+  if (row === undefined) throw new WardenError('NOT_FOUND', `no app ${id}`)
+  return row
+}
+
+/** Apps by name, a page at a time. */
+export async function listApps(db: Kysely<Database>, filter: AppFilter = {}, page: PageRequest = {}): Promise<Page<App>> {
+  const limit = pageLimit(page.limit)
+  let q = db.selectFrom('apps').selectAll()
+  if (filter.state !== undefined) q = q.where('state', '=', filter.state)
+  if (filter.source_integration_id !== undefined) q = q.where('source_integration_id', '=', filter.source_integration_id)
+  if (filter.q !== undefined && filter.q !== '') q = q.where(containsText('name', filter.q))
+  if (page.cursor) q = q.where(keysetAfter(['name', 'id'], decodeCursor('apps', page.cursor, 2), 'asc'))
+  const rows = await q.orderBy('name').orderBy('id').limit(limit + 1).execute()
+  return toPage(rows, limit, 'apps', (a) => [a.name, a.id])
+}
+
