@@ -6,6 +6,7 @@ import { registerSync } from './commands/sync.js'
 import { registerInventory } from './commands/inventory.js'
 import { registerProvision } from './commands/provision.js'
 import { registerServe } from './commands/serve.js'
+import { registerUpload } from './commands/upload.js'
 import { reportError } from './errors.js'
 
 /** Builds the `warden` program. Commands register themselves; each lives in commands/. */
@@ -22,6 +23,7 @@ export function buildProgram(running: { emulator?: RunningEmulator } = {}): Comm
   registerDiff(program)
   registerProvision(program)
   registerServe(program)
+  registerUpload(program)
   return program
 }
 

@@ -44,9 +44,22 @@ export const ERRORS = {
   ONELOGIN_BAD_RESPONSE: { httpStatus: 502, retryable: false, exitCode: 1 },
   /** Warden's own hourly call budget for the account is spent; it will not spend past it. */
   ONELOGIN_BUDGET_EXHAUSTED: { httpStatus: 503, retryable: true, exitCode: 1 },
+
+  /** The mail server could not be reached, timed out, or deferred the message (4xx): try again later. */
+  MAIL_UNAVAILABLE: { httpStatus: 503, retryable: true, exitCode: 1 },
+  /** The mail server refused the message for good (5xx, e.g. an unknown recipient or bad credentials). */
+  MAIL_REJECTED: { httpStatus: 502, retryable: false, exitCode: 1 },
+
+  /** The CLI could not reach the Warden server (`warden upload`). */
+  SERVER_UNREACHABLE: { httpStatus: 503, retryable: true, exitCode: 1 },
 } as const satisfies Record<string, { httpStatus: number; retryable: boolean; exitCode: 1 | 2 }>
 
 export type ErrorCode = keyof typeof ERRORS
+
+/** Whether a string (e.g. a code in a Warden server's error response) is one of ours. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code)
+}
 
 export interface WardenErrorOptions {
   /** `METHOD /path` of the upstream call, without query string or host. */

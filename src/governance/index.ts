@@ -53,14 +53,83 @@ export { databaseReachable } from './health.js'
 export { DEFAULT_MAX_UPLOAD_BYTES, ephemeralIntegrationEnv, oneLoginBaseUrl } from './integration-env.js'
 export type { IntegrationEnv } from './integration-env.js'
 // --- issue 6: integrations (governance/integrations.ts) ---
+export {
+  FULL_SYNC_INTERVAL_HOURS_MAX,
+  INTEGRATION_OWNERS_MAX,
+  SYNC_INTERVAL_MINUTES_MAX,
+  canManageIntegration,
+  checkOneLoginCredentials,
+  createOneLoginIntegration,
+  deleteIntegration,
+  getIntegrationView,
+  listIntegrationViews,
+  setIntegrationOwnersAsAdmin,
+  toIntegrationView,
+  updateIntegrationSettings,
+} from './integrations.js'
+export type {
+  CredentialCheck,
+  IntegrationClock,
+  IntegrationSettings,
+  IntegrationView,
+  NewOneLoginIntegration,
+  OneLoginCredentials,
+} from './integrations.js'
 // --- end integrations ---
 // --- issue 6: inventory (governance/inventory.ts, ingest.ts) ---
+export type { Person } from './identities.js'
+export { ingestSnapshot } from './ingest.js'
+export type { IngestInput, IngestResult } from './ingest.js'
+export {
+  DESCRIPTION_MAX,
+  ENTITLEMENT_OWNERS_MAX,
+  GRANT_EXPORT_TYPES,
+  MAX_DURATION_MINUTES_MAX,
+  RISK_LEVELS,
+  USER_STATUSES,
+  createManagedApp,
+  exportGrants,
+  getApp,
+  getEntitlement,
+  getResource,
+  listApps,
+  listEntitlements,
+  listResources,
+  manageApp,
+  searchGrants,
+  updateApp,
+  updateEntitlementSettings,
+} from './inventory.js'
+export type {
+  AppChanges,
+  AppDetail,
+  EntitlementDetail,
+  EntitlementSettingsPatch,
+  GrantExportFormat,
+  GrantSearch,
+  ManageAppInput,
+  NewManagedApp,
+} from './inventory.js'
 // --- end inventory ---
 // --- issue 6: notifications (governance/notifications.ts) ---
-export { EMAIL_JOB, enqueueEmail } from './notifications.js'
+export { EMAIL_JOB, enqueueEmail, notificationJobs } from './notifications.js'
 export type { EmailMessage } from './notifications.js'
 // --- end notifications ---
 // --- issue 6: syncs (governance/integration-sync.ts) ---
-export { SYNC_JOB, enqueueIntegrationSync } from './integration-sync.js'
-export type { SyncJobPayload } from './integration-sync.js'
+export {
+  DISPATCH_EVERY_MS,
+  DISPATCH_JOB,
+  SYNC_JOB,
+  enqueueIntegrationSync,
+  fullSyncDue,
+  getIntegrationSyncRun,
+  integrationJobs,
+  listIntegrationSyncRuns,
+  requestSync,
+  setSyncPaused,
+} from './integration-sync.js'
+export type { IntegrationJobsOptions, SyncJobPayload, SyncRequestResult } from './integration-sync.js'
+export { UPLOAD_TOKEN_PREFIX, authenticateUploadToken, ingestUpload, issueUploadToken } from './uploads.js'
+export type { IssuedUploadToken, UploadResult } from './uploads.js'
+export { ensureDemoIntegration } from './demo.js'
 // --- end syncs ---

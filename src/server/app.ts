@@ -75,6 +75,8 @@ const REDACT = [
   '*.new_password',
   '*.token',
   '*.password_hash',
+  '*.oauth_client_cred_grant_client_secret',
+  '*.client_secret',
 ]
 
 /**
@@ -109,6 +111,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   app.setErrorHandler(errorHandler(bodyLimit))
   app.setNotFoundHandler(notFoundHandler)
   app.decorateRequest('auth', null)
+  app.decorateRequest('uploader', null)
 
   const routes: RouteAccess[] = []
   app.decorate('wardenRoutes', routes)
@@ -128,6 +131,12 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     response['5xx'] ??= ErrorBody
     if (access === 'public') {
       schema.security = []
+      return
+    }
+    if (access === 'upload') {
+      schema.security = [{ uploadToken: [] }]
+      const note = "**Who:** a self-hosted integration's upload token."
+      schema.description = typeof schema.description === 'string' ? `${schema.description}\n\n${note}` : note
       return
     }
     schema.security = [{ sessionCookie: [] }, { apiToken: [] }]
@@ -162,6 +171,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         securitySchemes: {
           sessionCookie: { type: 'apiKey', in: 'cookie', name: 'warden_session' },
           apiToken: { type: 'http', scheme: 'bearer', description: 'A personal API token (POST /api/v1/me/tokens)' },
+          uploadToken: { type: 'http', scheme: 'bearer', description: "A self-hosted integration's upload token (POST /api/v1/integrations/{id}/upload-token)" },
         },
       },
       tags: [

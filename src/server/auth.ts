@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { WardenError } from '../errors/index.js'
-import { SESSION_MAX_MS, authenticateApiToken, authenticateSession, authorize } from '../governance/index.js'
+import { SESSION_MAX_MS, authenticateApiToken, authenticateSession, authenticateUploadToken, authorize } from '../governance/index.js'
 import type { Actor, Permission } from '../governance/index.js'
-import type { Store, User } from '../store/index.js'
+import type { Integration, Store, User } from '../store/index.js'
 
 /**
  * Authentication and the per-route RBAC guard. Every route declares `config.access`:
@@ -17,7 +17,8 @@ import type { Store, User } from '../store/index.js'
  * A request carrying an Authorization header is judged by it alone.
  */
 
-export type Access = 'public' | 'authenticated' | Permission
+/** `upload`: a self-hosted integration's upload token (`wdu_...`), good for that integration's uploads only. */
+export type Access = 'public' | 'authenticated' | 'upload' | Permission
 
 export const SESSION_COOKIE = 'warden_session'
 
@@ -35,6 +36,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     auth: RequestAuth | null
+    /** The integration whose upload token authenticated the request (`upload` routes only). */
+    uploader: Integration | null
   }
 }
 
@@ -98,14 +101,33 @@ function checkOrigin(request: FastifyRequest): void {
   }
 }
 
+/** The integration an `upload` route's caller uploads for, or UNAUTHENTICATED. */
+export function uploaderOf(request: FastifyRequest): Integration {
+  if (request.uploader === null) throw new WardenError('UNAUTHENTICATED', 'send "Authorization: Bearer <upload token>"')
+  return request.uploader
+}
+
+async function authenticateUpload(store: Store, request: FastifyRequest): Promise<Integration> {
+  const match = BEARER.exec(request.headers.authorization ?? '')
+  if (match === null) throw new WardenError('UNAUTHENTICATED', 'send "Authorization: Bearer <upload token>" (issued for a self-hosted integration)')
+  const integration = await authenticateUploadToken(store, match[1] as string)
+  if (integration === undefined) throw new WardenError('UNAUTHENTICATED', 'the upload token is invalid or was replaced; issue a new one for the integration')
+  return integration
+}
+
 /** The onRequest hook: authenticate, then authorise, by the route's declared access. */
 export function accessGuard(store: Store) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     request.auth = null
+    request.uploader = null
     const access = request.routeOptions.config.access
     if (access === undefined) return
     if (access === 'public') {
       checkOrigin(request)
+      return
+    }
+    if (access === 'upload') {
+      request.uploader = await authenticateUpload(store, request)
       return
     }
     const auth = await authenticate(store, request, reply)

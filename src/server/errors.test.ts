@@ -97,11 +97,13 @@ describeDialects('API errors and documents', (t) => {
     expect(documented.sort()).toEqual(registered.sort())
     for (const r of api) {
       const op = doc.paths[r.url.replace(/:(\w+)/g, '{$1}')]![r.method.toLowerCase()]!
-      expect(op.security, `${r.method} ${r.url}`).toEqual(r.access === 'public' ? [] : [{ sessionCookie: [] }, { apiToken: [] }])
+      const security = r.access === 'public' ? [] : r.access === 'upload' ? [{ uploadToken: [] }] : [{ sessionCookie: [] }, { apiToken: [] }]
+      expect(op.security, `${r.method} ${r.url}`).toEqual(security)
       expect(Object.keys(op.responses), `${r.method} ${r.url}`).toContain('4XX')
     }
     expect(doc.paths['/api/v1/users']!.post!.description).toContain('**Who:** Super Administrator')
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiToken', 'sessionCookie'])
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiToken', 'sessionCookie', 'uploadToken'])
+    expect(doc.paths['/api/v1/uploads']!.post!.description).toContain("**Who:** a self-hosted integration's upload token.")
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['User', 'ApiToken', 'AuditEntry', 'Job', 'Identity', 'Error']))
     // The same document at /docs/json, and the UI at /docs.
     expect((await app.inject({ method: 'GET', url: '/docs/json' })).json()).toEqual(doc)

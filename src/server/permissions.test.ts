@@ -10,8 +10,19 @@ import { createTestDatabase, forEachDialect } from '../../test/dialects.js'
 import type { TestDatabase } from '../../test/dialects.js'
 import { WARDEN_ROLES } from '../governance/index.js'
 import type { WardenRole } from '../governance/index.js'
-import { createApiToken, createIdentity, createSetupToken, createUser, hashPassword } from '../store/index.js'
-import type { Identity, Store } from '../store/index.js'
+import {
+  createApiToken,
+  createApp,
+  createIdentity,
+  createIntegration,
+  createSetupToken,
+  createSyncRun,
+  createUser,
+  hashPassword,
+  setIntegrationOwners,
+  updateIntegration,
+} from '../store/index.js'
+import type { App as WardenApp, Identity, Integration, Store, SyncRun } from '../store/index.js'
 import { buildServer } from './index.js'
 import { PASSWORD, auditCount, deadJob, person, uniqueEmail } from './test-support.js'
 import type { App, Person } from './test-support.js'
@@ -23,12 +34,22 @@ interface Fixture {
   store: Store
   people: Record<Exclude<Principal, 'anonymous'>, Person>
   identity: Identity
+  /** A connected hosted integration owned by the Integration Administrator, with one sync run and a little inventory. */
+  integration: Integration
+  run: SyncRun
+  /** A self-hosted integration owned by the Integration Administrator. */
+  selfHosted: Integration
+  /** An app the integration's sync discovered (app:1), carried by role:2:member. */
+  scimApp: WardenApp
 }
 
 interface Row {
   route: string
-  /** Who gets the 2xx: 'public' (even anonymous), 'signed-in' (any user), or these roles. */
-  allowed: 'public' | 'signed-in' | readonly WardenRole[]
+  /**
+   * Who gets the 2xx: 'public' (even anonymous), 'signed-in' (any user), these roles, or
+   * 'upload-token' (only a self-hosted integration's upload token: every person gets 401).
+   */
+  allowed: 'public' | 'signed-in' | 'upload-token' | readonly WardenRole[]
   ok: number
   /** The request for one caller (a fresh target when the request changes something). */
   request: (f: Fixture, caller: Principal) => Promise<InjectOptions> | InjectOptions
@@ -37,6 +58,12 @@ interface Row {
 const ADMINS: readonly WardenRole[] = WARDEN_ROLES
 const SUPER: readonly WardenRole[] = ['super-admin']
 const SUPER_AND_READ_ONLY: readonly WardenRole[] = ['super-admin', 'read-only-admin']
+/** Who sees integrations: every administrator but the Access Request Administrator. */
+const INTEGRATION_READERS: readonly WardenRole[] = ['super-admin', 'integration-admin', 'app-admin', 'campaign-admin', 'read-only-admin']
+/** Who changes an integration: any Super Administrator, and its owners who are Integration Administrators (the fixture's is). */
+const INTEGRATION_MANAGERS: readonly WardenRole[] = ['super-admin', 'integration-admin']
+/** Who changes apps and entitlement settings. */
+const APP_WRITERS: readonly WardenRole[] = ['super-admin', 'app-admin']
 
 function userOf(f: Fixture, caller: Principal): Person {
   return f.people[caller === 'anonymous' ? 'no-role' : caller]
@@ -137,10 +164,150 @@ const TABLE: Row[] = [
     ok: 200,
     request: async (f) => ({ method: 'POST', url: `/api/v1/jobs/${await deadJob(f.store)}/retry` }),
   },
+  {
+    route: 'POST /api/v1/integrations',
+    allowed: SUPER,
+    ok: 201,
+    request: () => ({ method: 'POST', url: '/api/v1/integrations', payload: { app_name: `OneLogin ${uniqueEmail()}` } }),
+  },
+  { route: 'GET /api/v1/integrations', allowed: INTEGRATION_READERS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/integrations' }) },
+  {
+    route: 'GET /api/v1/integrations/:id',
+    allowed: INTEGRATION_READERS,
+    ok: 200,
+    request: (f) => ({ method: 'GET', url: `/api/v1/integrations/${f.integration.id}` }),
+  },
+  {
+    route: 'PATCH /api/v1/integrations/:id/settings',
+    allowed: INTEGRATION_MANAGERS,
+    ok: 200,
+    request: (f) => ({ method: 'PATCH', url: `/api/v1/integrations/${f.integration.id}/settings`, payload: { sync_interval_minutes: 90 } }),
+  },
+  {
+    route: 'PUT /api/v1/integrations/:id/owners',
+    allowed: INTEGRATION_MANAGERS,
+    ok: 200,
+    request: (f) => ({ method: 'PUT', url: `/api/v1/integrations/${f.integration.id}/owners`, payload: { user_ids: [f.people['integration-admin'].user.id] } }),
+  },
+  {
+    route: 'DELETE /api/v1/integrations/:id',
+    allowed: SUPER,
+    ok: 204,
+    request: async (f) => ({ method: 'DELETE', url: `/api/v1/integrations/${(await ownedIntegration(f, 'hosted')).id}` }),
+  },
+  {
+    route: 'POST /api/v1/integrations/:id/sync',
+    allowed: INTEGRATION_MANAGERS,
+    ok: 202,
+    request: (f) => ({ method: 'POST', url: `/api/v1/integrations/${f.integration.id}/sync`, payload: {} }),
+  },
+  { route: 'POST /api/v1/integrations/:id/pause', allowed: INTEGRATION_MANAGERS, ok: 200, request: (f) => ({ method: 'POST', url: `/api/v1/integrations/${f.integration.id}/pause` }) },
+  { route: 'POST /api/v1/integrations/:id/resume', allowed: INTEGRATION_MANAGERS, ok: 200, request: (f) => ({ method: 'POST', url: `/api/v1/integrations/${f.integration.id}/resume` }) },
+  { route: 'GET /api/v1/integrations/:id/syncs', allowed: INTEGRATION_READERS, ok: 200, request: (f) => ({ method: 'GET', url: `/api/v1/integrations/${f.integration.id}/syncs` }) },
+  {
+    route: 'GET /api/v1/integrations/:id/syncs/:runId',
+    allowed: INTEGRATION_READERS,
+    ok: 200,
+    request: (f) => ({ method: 'GET', url: `/api/v1/integrations/${f.integration.id}/syncs/${f.run.id}` }),
+  },
+  {
+    route: 'POST /api/v1/integrations/:id/upload-token',
+    allowed: INTEGRATION_MANAGERS,
+    ok: 201,
+    request: (f) => ({ method: 'POST', url: `/api/v1/integrations/${f.selfHosted.id}/upload-token` }),
+  },
+  {
+    // A personal API token, whatever its roles, is not an upload token.
+    route: 'POST /api/v1/uploads',
+    allowed: 'upload-token',
+    ok: 200,
+    request: () => ({ method: 'POST', url: '/api/v1/uploads', headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.from('snapshot') }),
+  },
+  { route: 'GET /api/v1/apps', allowed: ADMINS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/apps' }) },
+  { route: 'GET /api/v1/apps/:id', allowed: ADMINS, ok: 200, request: (f) => ({ method: 'GET', url: `/api/v1/apps/${f.scimApp.id}` }) },
+  { route: 'POST /api/v1/apps', allowed: APP_WRITERS, ok: 201, request: () => ({ method: 'POST', url: '/api/v1/apps', payload: { name: 'Payroll' } }) },
+  {
+    route: 'PATCH /api/v1/apps/:id',
+    allowed: APP_WRITERS,
+    ok: 200,
+    request: (f) => ({ method: 'PATCH', url: `/api/v1/apps/${f.scimApp.id}`, payload: { description: 'Found in OneLogin' } }),
+  },
+  {
+    route: 'POST /api/v1/apps/:id/manage',
+    allowed: APP_WRITERS,
+    ok: 200,
+    request: (f) => ({ method: 'POST', url: `/api/v1/apps/${f.scimApp.id}/manage`, payload: { entitlement_ids: ['role:2:member'] } }),
+  },
+  {
+    route: 'GET /api/v1/integrations/:id/resources',
+    allowed: ADMINS,
+    ok: 200,
+    request: (f) => ({ method: 'GET', url: `/api/v1/integrations/${f.integration.id}/resources` }),
+  },
+  {
+    route: 'GET /api/v1/integrations/:id/resources/:resourceId',
+    allowed: ADMINS,
+    ok: 200,
+    request: (f) => ({ method: 'GET', url: `/api/v1/integrations/${f.integration.id}/resources/app:1` }),
+  },
+  {
+    route: 'GET /api/v1/integrations/:id/entitlements',
+    allowed: ADMINS,
+    ok: 200,
+    request: (f) => ({ method: 'GET', url: `/api/v1/integrations/${f.integration.id}/entitlements` }),
+  },
+  {
+    route: 'GET /api/v1/integrations/:id/entitlements/:entitlementId',
+    allowed: ADMINS,
+    ok: 200,
+    request: (f) => ({ method: 'GET', url: `/api/v1/integrations/${f.integration.id}/entitlements/role:2:member` }),
+  },
+  {
+    route: 'PATCH /api/v1/integrations/:id/entitlements/:entitlementId',
+    allowed: APP_WRITERS,
+    ok: 200,
+    request: (f) => ({ method: 'PATCH', url: `/api/v1/integrations/${f.integration.id}/entitlements/role:2:member`, payload: { requestable: true, risk_level: 'high' } }),
+  },
+  { route: 'GET /api/v1/grants', allowed: ADMINS, ok: 200, request: (f) => ({ method: 'GET', url: `/api/v1/grants?integration_id=${f.integration.id}` }) },
+  { route: 'GET /api/v1/grants/export', allowed: ADMINS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/grants/export?format=csv' }) },
 ]
+
+/** A fresh integration owned by the fixture's Integration Administrator. */
+async function ownedIntegration(f: Fixture, mode: Integration['mode']): Promise<Integration> {
+  const app = await createApp(f.store.db, { name: `OneLogin ${uniqueEmail()}` })
+  const integration = await createIntegration(f.store.db, { app_id: app.id, mode, created_by: f.people['super-admin'].user.id, onelogin_domain: 'acme' })
+  await setIntegrationOwners(f.store.db, integration.id, [f.people['integration-admin'].user.id])
+  return integration
+}
+
+/** The fixture integration: connected (as after a sync), with one run and a little inventory: role 2 carries the SCIM app 1. */
+async function connectedIntegration(f: Fixture): Promise<void> {
+  const owned = await ownedIntegration(f, 'hosted')
+  f.integration = await updateIntegration(f.store.db, owned.id, { client_id: 'id', client_secret: 'v1:sealed', status: 'connected' })
+  f.run = await createSyncRun(f.store.db, { integration_id: owned.id, triggered_by: 'manual', mode: 'full' })
+  const integration_id = owned.id
+  await f.store.db
+    .insertInto('resources')
+    .values([
+      { integration_id, id: 'app:1', type: 'app', display_name: 'Payroll', traits: '{"provisioning_enabled":true}', email: null, status: null, identity_id: null },
+      { integration_id, id: 'role:2', type: 'role', display_name: 'Finance', traits: '{}', email: null, status: null, identity_id: null },
+    ])
+    .execute()
+  await f.store.db
+    .insertInto('entitlements')
+    .values([
+      { integration_id, id: 'app:1:access', resource_id: 'app:1', slug: 'access', display_name: 'Payroll access', grantable_to: '["user"]' },
+      { integration_id, id: 'role:2:member', resource_id: 'role:2', slug: 'member', display_name: 'Finance member', grantable_to: '["user"]' },
+    ])
+    .execute()
+  await f.store.db.insertInto('implications').values({ integration_id, from_entitlement: 'role:2:member', to_entitlement: 'app:1:access' }).execute()
+  f.scimApp = await createApp(f.store.db, { name: 'Payroll', state: 'unmanaged', source_integration_id: integration_id, source_resource_id: 'app:1' })
+  f.selfHosted = await ownedIntegration(f, 'self-hosted')
+}
 
 function expected(row: Row, caller: Principal): number {
   if (row.allowed === 'public') return row.ok
+  if (row.allowed === 'upload-token') return 401
   if (caller === 'anonymous') return 401
   if (row.allowed === 'signed-in') return row.ok
   return caller !== 'no-role' && row.allowed.includes(caller) ? row.ok : 403
@@ -163,6 +330,7 @@ forEachDialect((dialect, available) => {
       const ids = entries.map(([, p]) => p.user.id)
       await fixture.store.db.updateTable('users').set({ password_hash: await hashPassword(PASSWORD) }).where('id', 'in', ids).execute()
       fixture.identity = await createIdentity(fixture.store.db, { email: uniqueEmail('identity'), display_name: 'Ida Entity' })
+      await connectedIntegration(fixture)
       app = await buildServer({ store: fixture.store, loginRateLimit: { perEmail: 1000, perIp: 1000 } })
     })
 
@@ -178,7 +346,8 @@ forEachDialect((dialect, available) => {
     })
 
     for (const row of TABLE) {
-      it(`${row.route}: ${row.allowed === 'public' ? 'anyone' : row.allowed === 'signed-in' ? 'any signed-in user' : row.allowed.join(', ')}`, async () => {
+      const who = typeof row.allowed === 'string' ? { public: 'anyone', 'signed-in': 'any signed-in user', 'upload-token': 'an upload token only' }[row.allowed] : row.allowed.join(', ')
+      it(`${row.route}: ${who}`, async () => {
         const actual: Record<string, number> = {}
         const want: Record<string, number> = {}
         const call = async (caller: Principal) => {

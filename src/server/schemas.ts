@@ -10,13 +10,18 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, TOKEN_MAX_DAYS, WARDEN_ROLES 
 const BASE32_ID = '[0-9a-hjkmnp-tv-z]{26}'
 
 /** `{ id }` path parameters: a malformed id is a 400 that says what an id looks like. */
-export function idParams(prefix: 'usr' | 'tok' | 'idn' | 'job', what: string, article: 'a' | 'an' = 'a') {
-  return z.strictObject({
-    id: z
-      .string()
-      .regex(new RegExp(`^${prefix}_${BASE32_ID}$`), `not ${article} ${what} id: expected "${prefix}_" and 26 lower-case letters and digits`)
-      .describe(`The ${what}'s id (${prefix}_...)`),
-  })
+export function idParams(prefix: IdPrefix, what: string, article: 'a' | 'an' = 'a') {
+  return z.strictObject({ id: wardenId(prefix, what, article) })
+}
+
+export type IdPrefix = 'usr' | 'tok' | 'idn' | 'job' | 'int' | 'app' | 'syn'
+
+/** One Warden id (for path parameters beyond `id`, and bodies): a malformed one is a 400 saying what it should look like. */
+export function wardenId(prefix: IdPrefix, what: string, article: 'a' | 'an' = 'a') {
+  return z
+    .string()
+    .regex(new RegExp(`^${prefix}_${BASE32_ID}$`), `not ${article} ${what} id: expected "${prefix}_" and 26 lower-case letters and digits`)
+    .describe(`The ${what}'s id (${prefix}_...)`)
 }
 
 export const pageQuery = {

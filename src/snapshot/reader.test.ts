@@ -216,6 +216,23 @@ describe('SnapshotReader', () => {
     })
   })
 
+  it('streams implications in key order (from, then to)', () => {
+    const data = olderSnapshot()
+    // Stored out of order: the reader sorts by the key.
+    data.implications = [...(data.implications ?? [])].reverse()
+    withReader(fixture(data), (r) => {
+      expect([...r.implications()]).toEqual([
+        { from: 'role:10:member', to: 'app:20:access' },
+        { from: 'role:10:member', to: 'app:21:access' },
+        { from: 'role:10:member', to: `${PRIVILEGE}:assigned` },
+        { from: 'role:11:member', to: 'app:21:access' },
+      ])
+    })
+    withReader(fixture({ ...olderSnapshot(), implications: [] }, 'empty.db'), (r) => {
+      expect([...r.implications()]).toEqual([])
+    })
+  })
+
   it('ends a statement when the consumer stops early, and never writes the file', () => {
     const path = fixture()
     const before = readFileSync(path)
@@ -281,6 +298,22 @@ describe('SnapshotReader refuses corrupt rows with BAD_INPUT naming the table an
       },
       (r) => [...r.grants({ principal: 'user:1' })],
       'grants row "group:30:member:user:1": direct is 7, not 0 or 1',
+    ],
+    [
+      'an implication naming no entitlement',
+      (s) => {
+        s.implications = [['role:10:member', 'app:20:access'], ['role:10:member', 'app:20:owner']]
+      },
+      (r) => [...r.implications()],
+      'implications row "role:10:member -> app:20:owner": to_entitlement "app:20:owner" is not an entitlement id',
+    ],
+    [
+      'an implication from a resource id',
+      (s) => {
+        s.implications = [['role:10', 'app:20:access']]
+      },
+      (r) => [...r.implications()],
+      'implications row "role:10 -> app:20:access": from_entitlement "role:10" is not an entitlement id',
     ],
     [
       'sync JSON that is not valid',

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { WardenError } from '../errors/index.js'
-import { RESOURCE_TYPES, isResourceType } from '../model/index.js'
+import { RESOURCE_TYPES, isResourceType, parseEntitlementId } from '../model/index.js'
 import type { Entitlement, Grant, Resource, ResourceType } from '../model/index.js'
 import { SNAPSHOT_APPLICATION_ID, SNAPSHOT_SCHEMA_VERSION, prefixRange } from './schema.js'
 
@@ -66,6 +66,15 @@ export interface GrantRow {
   principal_id: string
   direct: number
   sources: string
+}
+interface ImplicationRow {
+  from_entitlement: string
+  to_entitlement: string
+}
+/** One rule of `implications`: holding `from` also gives `to` (e.g. role:42:member -> app:9:access). */
+export interface Implication {
+  from: string
+  to: string
 }
 interface SyncRow {
   id: string
@@ -196,6 +205,12 @@ export class SnapshotReader {
     }
     const sql = `SELECT id, entitlement_id, principal_id, direct, sources FROM grants${whereClause(where)} ORDER BY entitlement_id, principal_id`
     yield* this.stream<GrantRow, Grant>(sql, params, (r) => decodeGrant(this.path, r))
+  }
+
+  /** Implications (holding `from` also gives `to`) in key order: by `from`, then `to`. */
+  *implications(): Generator<Implication, void, undefined> {
+    const sql = 'SELECT from_entitlement, to_entitlement FROM implications ORDER BY from_entitlement, to_entitlement'
+    yield* this.stream<ImplicationRow, Implication>(sql, [], (r) => decodeImplication(this.path, r))
   }
 
   close(): void {
@@ -347,6 +362,20 @@ export function decodeGrant(path: string, r: GrantRow): Grant {
   const principal = text(path, 'grants', id, 'principal_id', r.principal_id)
   if (r.direct !== 0 && r.direct !== 1) throw corrupt(path, 'grants', `"${id}"`, `direct is ${String(r.direct)}, not 0 or 1`)
   return { id, entitlement, principal, direct: r.direct === 1, sources: stringArray(path, 'grants', id, 'sources', r.sources) }
+}
+
+function decodeImplication(path: string, r: ImplicationRow): Implication {
+  const which = `"${String(r.from_entitlement)} -> ${String(r.to_entitlement)}"`
+  const check = (column: string, v: unknown): string => {
+    if (typeof v !== 'string') throw corrupt(path, 'implications', which, `${column} is not text`)
+    try {
+      parseEntitlementId(v)
+    } catch {
+      throw corrupt(path, 'implications', which, `${column} "${v}" is not an entitlement id`)
+    }
+    return v
+  }
+  return { from: check('from_entitlement', r.from_entitlement), to: check('to_entitlement', r.to_entitlement) }
 }
 
 function decodeSync(path: string, r: SyncRow): SnapshotSync {

@@ -4,7 +4,7 @@ import { expect, it } from 'vitest'
 import { describeDialects } from '../../test/dialects.js'
 import { WardenError } from '../errors/index.js'
 import { AUDIT_GENESIS_HASH, auditEntryHash } from './audit-hash.js'
-import { appendAudit, exportAuditCsv, exportAuditJsonLines, listAudit, verifyAudit } from './audit-repo.js'
+import { appendAudit, appendAuditMany, exportAuditCsv, exportAuditJsonLines, listAudit, verifyAudit } from './audit-repo.js'
 import type { AuditEntry, AuditInput } from './audit-repo.js'
 import type { Store } from './open.js'
 
@@ -66,6 +66,22 @@ describeDialects('audit log', (t) => {
     expect(next.seq).toBe(2)
     expect((await listAudit(t.store.db)).items.map((e) => e.action)).toEqual(['after.rollback', 'test.step'])
     expect(await verifyAudit(t.store.db)).toMatchObject({ ok: true, entries: 2 })
+  })
+
+  it('appends many entries as one stretch of the chain, continuing after single appends, and checks them all first', async () => {
+    await appendAudit(t.store.db, { actor: 'system', action: 'before.batch' })
+    const inputs = Array.from({ length: 1203 }, (_, i) => ({ actor: 'system', action: 'grant.added', target_type: 'grant', target_id: `g${i}`, after: { i } }))
+    const entries = await appendAuditMany(t.store.db, inputs)
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 1203 }, (_, i) => i + 2))
+    expect(entries[0]!.prev_hash).not.toBe(AUDIT_GENESIS_HASH)
+    expect(entries.slice(1).every((e, i) => e.prev_hash === entries[i]!.hash)).toBe(true)
+    const next = await appendAudit(t.store.db, { actor: 'system', action: 'after.batch' })
+    expect(next).toMatchObject({ seq: 1205, prev_hash: entries[1202]!.hash })
+    expect(await verifyAudit(t.store.db)).toEqual({ ok: true, entries: 1205, head_seq: 1205, head_hash: next.hash })
+    // One bad entry: nothing of the batch is written.
+    await expect(appendAuditMany(t.store.db, [{ actor: 'system', action: 'fine' }, { actor: 'system', action: 'Not Fine' }])).rejects.toThrow('invalid audit action')
+    expect(await verifyAudit(t.store.db)).toMatchObject({ ok: true, entries: 1205 })
+    expect(await appendAuditMany(t.store.db, [])).toEqual([])
   })
 
   it('refuses bad entries', async () => {

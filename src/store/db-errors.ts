@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql } from 'kysely'
 import type { Kysely } from 'kysely'
+import type { Database } from './database.js'
 
 /** Which engine a Kysely instance (or a transaction of one) talks to. */
 export function dialectOf<DB>(db: Kysely<DB>): 'sqlite' | 'postgres' {
@@ -28,4 +29,15 @@ export function affected(result: { numUpdatedRows: bigint } | { numDeletedRows: 
 /** One round trip to the database (health checks); throws when it can't be reached. */
 export async function pingDatabase<DB>(db: Kysely<DB>): Promise<void> {
   await sql`select 1`.execute(db)
+}
+
+/**
+ * Locks one row until the transaction ends, so "replace this row's children" (delete, then
+ * insert) runs one at a time per parent: on PostgreSQL with SELECT ... FOR UPDATE; on SQLite every
+ * write transaction already holds the database's one write lock (BEGIN IMMEDIATE), so nothing to do.
+ * Returns whether the row exists.
+ */
+export async function lockRow(trx: Kysely<Database>, table: 'integrations' | 'apps', id: string): Promise<boolean> {
+  if (dialectOf(trx) === 'sqlite') return (await trx.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst()) !== undefined
+  return (await trx.selectFrom(table).select('id').where('id', '=', id).forUpdate().executeTakeFirst()) !== undefined
 }

@@ -15,7 +15,7 @@ export type {
   SetupTokensTable,
   UsersTable,
 } from './database.js'
-export { affected, dialectOf, isForeignKeyViolation, isUniqueViolation, pingDatabase } from './db-errors.js'
+export { affected, dialectOf, isForeignKeyViolation, isUniqueViolation, lockRow, pingDatabase } from './db-errors.js'
 export { newId, newSecretToken, sha256Hex } from './ids.js'
 export type { IdPrefix } from './ids.js'
 export { canonicalJson, parseJson } from './json.js'
@@ -55,6 +55,7 @@ export type { Identity, IdentityFilter, IdentityPatch, NewIdentity } from './ide
 export {
   AUDIT_CSV_COLUMNS,
   appendAudit,
+  appendAuditMany,
   exportAuditCsv,
   exportAuditJsonLines,
   listAudit,
@@ -84,8 +85,97 @@ export { containsText } from './like.js'
 export { appName, createApp, findDiscoveredApp, getApp, listApps, updateApp } from './apps-repo.js'
 export type { App, AppFilter, AppPatch, NewApp } from './apps-repo.js'
 // --- issue 6: integrations-repo.ts ---
+export {
+  createIntegration,
+  deleteIntegration,
+  findIntegrationByUploadToken,
+  getIntegration,
+  integrationsOwnedBy,
+  listDueIntegrations,
+  listIntegrationOwners,
+  listIntegrations,
+  ownersOfIntegrations,
+  setIntegrationOwners,
+  updateIntegration,
+} from './integrations-repo.js'
+export type { Integration, IntegrationFilter, IntegrationPatch, NewIntegration } from './integrations-repo.js'
 // --- end integrations-repo ---
 // --- issue 6: inventory-repo.ts ---
+export {
+  GRANT_CSV_COLUMNS,
+  StagingWriter,
+  allIntegrationIds,
+  analyzeInventory,
+  analyzeInventoryStaging,
+  appIntegrationIds,
+  applyStagedEntitlements,
+  applyStagedGrants,
+  applyStagedImplications,
+  applyStagedResources,
+  createInventoryStaging,
+  createStagedIdentities,
+  currentResourceNames,
+  discoveredApps,
+  dropInventoryStaging,
+  entitlementsImplying,
+  exportGrantsCsv,
+  findStagingInconsistency,
+  getInventoryEntitlement,
+  getInventoryResource,
+  grantChanges,
+  hasInventory,
+  integrationExists,
+  linkStagedIdentities,
+  listAppBindings,
+  listAppIntegrations,
+  listEntitlementOwners,
+  listIdentityAccounts,
+  listInventoryEntitlements,
+  listInventoryResources,
+  peopleWithoutIdentity,
+  principalsOf,
+  queryGrants,
+  renameStagedIdentities,
+  replaceAppBindings,
+  replaceEntitlementOwners,
+  roleReach,
+  saveEntitlementSettings,
+  stageGrantChanges,
+  stagePeople,
+  streamGrants,
+  tuneForIngest,
+  unknownUserIds,
+} from './inventory-repo.js'
+export type {
+  AppBinding,
+  AppIntegration,
+  ApplyCounts,
+  EntitlementListFilter,
+  EntitlementOwner,
+  EntitlementSettingsValues,
+  StagedGrantChange,
+  GrantQuery,
+  GrantRecord,
+  IdentityAccount,
+  InventoryEntitlement,
+  InventoryResource,
+  ResourceListFilter,
+  RoleReach,
+  StagedEntitlement,
+  StagedGrant,
+  StagedImplication,
+  StagedResource,
+} from './inventory-repo.js'
 // --- end inventory-repo ---
 // --- issue 6: sync-runs-repo.ts ---
+export {
+  SYNC_LOG_MAX_LINES,
+  boundedLog,
+  createSyncRun,
+  failInterruptedRuns,
+  getSyncRun,
+  listSyncRuns,
+  updateSyncRun,
+} from './sync-runs-repo.js'
+export type { NewSyncRun, SyncLogLine, SyncRun, SyncRunPatch } from './sync-runs-repo.js'
 // --- end sync-runs-repo ---

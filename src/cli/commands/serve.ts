@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import type { Command } from 'commander'
 import { WardenError } from '../../errors/index.js'
 import type { RunningEmulator } from '../../emulator/index.js'
+import type { IntegrationEnv } from '../../governance/index.js'
 import type { Worker } from '../../jobs/index.js'
 import type { Store } from '../../store/index.js'
 import { intOption } from '../parse.js'
@@ -16,11 +17,15 @@ interface ServeFlags {
   publicUrl?: string
   trustProxy?: boolean
   logLevel: LogLevel
+  dataDir?: string
+  allowOneloginUrl?: boolean
 }
 
 interface WorkerFlags {
   database?: string
   concurrency: number
+  dataDir?: string
+  allowOneloginUrl?: boolean
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const
@@ -43,6 +48,8 @@ function publicUrlOption(value: string): string {
 }
 
 const DATABASE_HELP = 'sqlite:<path> or postgres://user:pass@host:5432/db (default: $DATABASE_URL, else sqlite:./data/warden.db)'
+const DATA_DIR_HELP = 'where the secrets key file (secret.key, mode 0600; or set $WARDEN_SECRET_KEY) and sync snapshots live (default: $WARDEN_DATA_DIR, else ./data)'
+const ALLOW_URL_HELP = 'development only: accept an http(s) URL as a OneLogin domain (the emulator); --emulator implies it'
 
 export function registerServe(program: Command): void {
   program
@@ -57,6 +64,8 @@ export function registerServe(program: Command): void {
     .option('--public-url <url>', 'the address people reach Warden at, for the setup link (default: http://<host>:<port>)', publicUrlOption)
     .option('--trust-proxy', 'behind a reverse proxy: trust X-Forwarded-For/-Proto (client IPs, Secure cookies over https)')
     .option('--log-level <level>', `server log level on stderr: ${LOG_LEVELS.join(', ')}`, logLevelOption, 'warn')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--allow-onelogin-url', ALLOW_URL_HELP)
     .action(async (flags: ServeFlags) => {
       await serve(flags)
     })
@@ -66,6 +75,8 @@ export function registerServe(program: Command): void {
     .description('run a job worker (run several against one PostgreSQL database to share the jobs)')
     .option('--database <url>', DATABASE_HELP)
     .option('--concurrency <n>', 'jobs run at once', intOption('--concurrency', 1, 100), 4)
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--allow-onelogin-url', ALLOW_URL_HELP)
     .action(async (flags: WorkerFlags) => {
       await work(flags)
     })
@@ -92,11 +103,35 @@ async function openDatabase(url: string | undefined): Promise<Store> {
   return openStore(url ?? resolveDatabaseUrl())
 }
 
-async function startWorker(store: Store, concurrency?: number): Promise<Worker> {
+/** The integration environment both `serve` and `worker` need: the secrets key, the data directory, the OneLogin URL policy. */
+async function integrationEnv(flags: { dataDir?: string; allowOneloginUrl?: boolean }, publicUrl: string, allowOneLoginUrl: boolean): Promise<IntegrationEnv> {
+  const { resolve, join } = await import('node:path')
+  const { mkdirSync } = await import('node:fs')
+  const { loadSecretBox } = await import('../../secrets/index.js')
+  const { DEFAULT_MAX_UPLOAD_BYTES } = await import('../../governance/index.js')
+  const dataDir = resolve(flags.dataDir ?? process.env['WARDEN_DATA_DIR'] ?? 'data')
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  return {
+    secrets: loadSecretBox({ keyFile: join(dataDir, 'secret.key') }),
+    publicUrl,
+    allowOneLoginUrl: allowOneLoginUrl || flags.allowOneloginUrl === true,
+    dataDir,
+    maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
+  }
+}
+
+async function startWorker(store: Store, env: IntegrationEnv, concurrency?: number): Promise<Worker> {
   const { Worker } = await import('../../jobs/index.js')
-  const { maintenanceJobs } = await import('../../governance/index.js')
-  const { handlers, schedules } = maintenanceJobs()
-  const worker = new Worker(store, { handlers, schedules, ...(concurrency === undefined ? {} : { concurrency }) })
+  const { integrationJobs, maintenanceJobs, notificationJobs } = await import('../../governance/index.js')
+  const { mailerFromEnv } = await import('../../mail/index.js')
+  const maintenance = maintenanceJobs()
+  const integrations = integrationJobs(env)
+  const notifications = notificationJobs(mailerFromEnv(process.env, (line) => process.stderr.write(`warden: ${line}\n`)))
+  const worker = new Worker(store, {
+    handlers: { ...maintenance.handlers, ...integrations.handlers, ...notifications.handlers },
+    schedules: [...maintenance.schedules, ...integrations.schedules],
+    ...(concurrency === undefined ? {} : { concurrency }),
+  })
   worker.start()
   return worker
 }
@@ -124,9 +159,12 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
   try {
     const { buildServer } = await import('../../server/index.js')
-    const { prepareSetup } = await import('../../governance/index.js')
+    const { ensureDemoIntegration, prepareSetup } = await import('../../governance/index.js')
+    // The public URL is known only once the port is (0 picks one); the env object is completed after listen.
+    const env = await integrationEnv(flags, flags.publicUrl ?? '', flags.emulator === true)
     const app = await buildServer({
       store,
+      integrations: env,
       logger: { level: flags.logLevel, stream: process.stderr },
       ...(flags.trustProxy === true ? { trustProxy: true } : {}),
     })
@@ -138,6 +176,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     }
     const { port } = app.server.address() as AddressInfo
     const url = flags.publicUrl ?? `http://${displayHost(flags.host)}:${port}`
+    env.publicUrl = url
 
     let emulator: RunningEmulator | undefined
     if (flags.emulator === true) {
@@ -153,7 +192,7 @@ async function serve(flags: ServeFlags): Promise<void> {
 
     let worker: Worker | undefined
     if (flags.worker) {
-      worker = await startWorker(store)
+      worker = await startWorker(store, env)
       const running = worker
       closers.push(() => running.stop())
     }
@@ -166,6 +205,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     ]
     if (emulator !== undefined) {
       const { client_id, client_secret } = emulator.manageAll
+      const demo = await ensureDemoIntegration(store, env, { url: emulator.url, clientId: client_id, clientSecret: client_secret })
+      if (demo !== undefined) lines.push(`  demo integration ${demo.id} connected to the emulator; its first sync is queued`)
       lines.push(
         `  OneLogin emulator (demo tenant): ${emulator.url}  client ID ${client_id}, client secret ${client_secret}`,
         `  sync it from a shell: WARDEN_ONELOGIN_CLIENT_SECRET=${client_secret} npx warden sync --onelogin-base-url ${emulator.url} --onelogin-client-id ${client_id} --file acme.db`,
@@ -193,7 +234,8 @@ async function serve(flags: ServeFlags): Promise<void> {
 async function work(flags: WorkerFlags): Promise<void> {
   const store = await openDatabase(flags.database)
   try {
-    const worker = await startWorker(store, flags.concurrency)
+    const env = await integrationEnv(flags, process.env['WARDEN_PUBLIC_URL'] ?? 'http://127.0.0.1:3000', false)
+    const worker = await startWorker(store, env, flags.concurrency)
     process.stdout.write(`Warden worker ${worker.id} is running against ${store.location} (concurrency ${flags.concurrency}). Stop with Ctrl-C.\n`)
     await untilSignal()
     process.stderr.write('warden: stopping the worker (waiting for running jobs)...\n')

@@ -24,6 +24,20 @@ const auditFilter = {
   to: z.iso.datetime({ offset: true }).optional().describe('Entries before this time'),
 }
 
+const IdentityDetail = Identity.extend({
+  accounts: z
+    .array(
+      z.object({
+        integration_id: z.string(),
+        id: z.string().describe('The OneLogin user (user:<id>)'),
+        display_name: z.string(),
+        email: z.string().nullable(),
+        status: z.string().nullable(),
+      }),
+    )
+    .describe("The OneLogin users (in any integration) whose email is the identity's"),
+}).meta({ id: 'IdentityDetail', description: 'A person as governance sees them, with their OneLogin accounts' })
+
 /** Identities, the audit log and background jobs. */
 export function registerGovernanceRoutes(app: ZodApp, ctx: RouteContext): void {
   app.get('/api/v1/identities', {
@@ -42,7 +56,12 @@ export function registerGovernanceRoutes(app: ZodApp, ctx: RouteContext): void {
 
   app.get('/api/v1/identities/:id', {
     config: { access: 'identities:read' },
-    schema: { tags: ['identities'], summary: 'One identity', params: idParams('idn', 'identity', 'an'), response: { 200: Identity } },
+    schema: {
+      tags: ['identities'],
+      summary: 'One identity, with the OneLogin accounts linked to it by email',
+      params: idParams('idn', 'identity', 'an'),
+      response: { 200: IdentityDetail },
+    },
     handler: async (request) => getPerson(ctx.store, authOf(request).actor, request.params.id),
   })
 

@@ -1,7 +1,310 @@
+import { Readable } from 'node:stream'
+import { z } from 'zod'
+import {
+  DESCRIPTION_MAX,
+  ENTITLEMENT_OWNERS_MAX,
+  GRANT_EXPORT_TYPES,
+  MAX_DURATION_MINUTES_MAX,
+  RISK_LEVELS,
+  USER_STATUSES,
+  createManagedApp,
+  exportGrants,
+  getApp,
+  getEntitlement,
+  getResource,
+  listApps,
+  listEntitlements,
+  listResources,
+  manageApp,
+  searchGrants,
+  updateApp,
+  updateEntitlementSettings,
+} from '../../governance/index.js'
+import { RESOURCE_TYPES } from '../../model/index.js'
+import { authOf } from '../auth.js'
+import { booleanQuery, idParams, page, pageQuery, wardenId } from '../schemas.js'
 import type { RouteContext, ZodApp } from './context.js'
 
-// Issue 6 (in progress).
+const timestamp = z.string().describe('ISO-8601 UTC time')
+
+const App = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    state: z.enum(['managed', 'unmanaged']).describe('unmanaged: a SCIM app a sync found in OneLogin, not governed yet'),
+    source_integration_id: z.string().nullable().describe('The integration whose sync discovered the app (null: made in Warden)'),
+    source_resource_id: z.string().nullable().describe('The OneLogin app it was discovered as (app:<id>)'),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'App', description: 'An application: made in Warden, or discovered in OneLogin as SCIM-provisioned software' })
+
+const AppDetail = App.extend({
+  integrations: z.array(
+    z.object({ id: z.string(), mode: z.string(), status: z.string(), onelogin_domain: z.string().nullable(), last_sync_at: timestamp.nullable() }),
+  ),
+  access: z
+    .object({ integration_id: z.string(), entitlement_id: z.string() })
+    .nullable()
+    .describe("A discovered app's access entitlement in the integration that found it"),
+  bindings: z
+    .array(z.object({ integration_id: z.string(), entitlement_id: z.string(), entitlement_name: z.string().nullable(), created_at: timestamp }))
+    .describe('The OneLogin role memberships a managed SCIM app is bound to (requests provision through them)'),
+}).meta({ id: 'AppDetail', description: 'An app with its integrations and, for a managed SCIM app, its role bindings' })
+
+const InventoryResource = z
+  .object({
+    integration_id: z.string(),
+    id: z.string().describe('user:<id>, role:<id>, app:<id>, group:<id> or privilege:<uuid>'),
+    type: z.string(),
+    display_name: z.string(),
+    traits: z.record(z.string(), z.unknown()),
+    email: z.string().nullable().describe('Users: lower-cased email'),
+    status: z.string().nullable().describe('Users: status by name (active, suspended, ...)'),
+    identity_id: z.string().nullable().describe('Users: the identity linked by email'),
+  })
+  .meta({ id: 'InventoryResource', description: 'A user, role, app, group or privilege from the last sync' })
+
+const settingsFields = {
+  description: z.string().nullable(),
+  requestable: z.boolean(),
+  max_duration_minutes: z.number().int().nullable().describe('The longest a grant may last; null: no limit'),
+  risk_level: z.enum(RISK_LEVELS).nullable(),
+}
+
+const Entitlement = z
+  .object({
+    integration_id: z.string(),
+    id: z.string().describe('role:<id>:member, role:<id>:admin, app:<id>:access, group:<id>:member or privilege:<uuid>:assigned'),
+    resource_id: z.string(),
+    slug: z.string(),
+    display_name: z.string(),
+    grantable_to: z.array(z.string()),
+    ...settingsFields,
+  })
+  .meta({ id: 'Entitlement', description: 'Something that can be held, with its governance settings' })
+
+const EntitlementDetail = Entitlement.extend({
+  owners: z.array(z.object({ id: z.string(), email: z.string(), display_name: z.string() })),
+}).meta({ id: 'EntitlementDetail', description: 'An entitlement with its settings and owners' })
+
+const Grant = z
+  .object({
+    integration_id: z.string(),
+    id: z.string().describe('<entitlement id>:<principal id>'),
+    entitlement_id: z.string(),
+    entitlement_name: z.string(),
+    principal_id: z.string(),
+    principal_name: z.string(),
+    principal_email: z.string().nullable(),
+    principal_status: z.string().nullable(),
+    direct: z.boolean().describe('OneLogin records the assignment itself (a role membership, a group)'),
+    sources: z.array(z.string()).describe('Entitlements through which it is (also) held, e.g. app access through role:<id>:member'),
+  })
+  .meta({ id: 'Grant', description: 'Who holds what, and why' })
+
+const ONELOGIN_ID = '[1-9][0-9]{0,15}'
+const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+const resourceId = z
+  .string()
+  .regex(new RegExp(`^((user|role|app|group):${ONELOGIN_ID}|privilege:${UUID})$`), 'not a resource id: expected user:<id>, role:<id>, app:<id>, group:<id> or privilege:<uuid>')
+  .describe('A resource id, e.g. user:7 (colons need no escaping)')
+const entitlementId = z
+  .string()
+  .regex(
+    new RegExp(`^(role:${ONELOGIN_ID}:(member|admin)|app:${ONELOGIN_ID}:access|group:${ONELOGIN_ID}:member|privilege:${UUID}:assigned)$`),
+    'not an entitlement id: expected role:<id>:member, role:<id>:admin, app:<id>:access, group:<id>:member or privilege:<uuid>:assigned',
+  )
+  .describe('An entitlement id, e.g. role:42:member')
+
+const integrationParams = idParams('int', 'integration', 'an')
+const resourceParams = z.strictObject({ id: wardenId('int', 'integration', 'an'), resourceId })
+const entitlementParams = z.strictObject({ id: wardenId('int', 'integration', 'an'), entitlementId })
+
+const grantFilter = {
+  integration_id: wardenId('int', 'integration', 'an').optional(),
+  user: z.string().min(1).max(320).optional().describe('A OneLogin user (user:<id>), an email address, or an identity (idn_...)'),
+  app: z.string().min(1).max(100).optional().describe("A OneLogin app (app:<id>): its access grants"),
+  app_id: wardenId('app', 'app', 'an').optional().describe("A Warden app: a discovered app's access grants; for an app an integration is attached to, all its grants"),
+  entitlement_id: entitlementId.optional(),
+  role: z.string().min(1).max(100).optional().describe("A OneLogin role (role:<id>): grants of its member and admin entitlements, grants the role holds, and grants held through it"),
+  status: z.enum(USER_STATUSES).optional().describe("The holder's status"),
+  direct: booleanQuery.optional().describe('Only grants OneLogin records directly (true), or only those held through another (false)'),
+}
+
+/** Apps (managed and discovered SCIM apps), each integration's inventory, and grant search. */
 export function registerInventoryRoutes(app: ZodApp, ctx: RouteContext): void {
-  void app
-  void ctx
+  app.get('/api/v1/apps', {
+    config: { access: 'apps:read' },
+    schema: {
+      tags: ['apps'],
+      summary: 'List apps by name',
+      querystring: z.strictObject({
+        state: z.enum(['managed', 'unmanaged']).optional(),
+        source_integration_id: wardenId('int', 'integration', 'an').optional().describe('Apps discovered by this integration'),
+        q: z.string().min(1).max(200).optional().describe('Name contains (case-insensitive)'),
+        ...pageQuery,
+      }),
+      response: { 200: page(App) },
+    },
+    handler: async (request) => {
+      const { limit, cursor, ...filter } = request.query
+      return listApps(ctx.store, authOf(request).actor, filter, { limit, cursor })
+    },
+  })
+
+  app.post('/api/v1/apps', {
+    config: { access: 'apps:write' },
+    schema: {
+      tags: ['apps'],
+      summary: 'Create an app (managed)',
+      body: z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().max(2000).optional() }),
+      response: { 201: AppDetail },
+    },
+    handler: async (request, reply) => {
+      const created = await createManagedApp(ctx.store, authOf(request).actor, request.body)
+      return reply.code(201).send(created)
+    },
+  })
+
+  app.get('/api/v1/apps/:id', {
+    config: { access: 'apps:read' },
+    schema: { tags: ['apps'], summary: 'One app, with its integrations and bindings', params: idParams('app', 'app', 'an'), response: { 200: AppDetail } },
+    handler: async (request) => getApp(ctx.store, authOf(request).actor, request.params.id),
+  })
+
+  app.patch('/api/v1/apps/:id', {
+    config: { access: 'apps:write' },
+    schema: {
+      tags: ['apps'],
+      summary: "Rename an app or change its description",
+      description: "A discovered app keeps a name given here until OneLogin renames the app.",
+      params: idParams('app', 'app', 'an'),
+      body: z
+        .strictObject({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(2000).optional() })
+        .refine((b) => b.name !== undefined || b.description !== undefined, 'give name and/or description'),
+      response: { 200: AppDetail },
+    },
+    handler: async (request) => updateApp(ctx.store, authOf(request).actor, request.params.id, request.body),
+  })
+
+  app.post('/api/v1/apps/:id/manage', {
+    config: { access: 'apps:write' },
+    schema: {
+      tags: ['apps'],
+      summary: 'Manage a discovered SCIM app: bind its access to the OneLogin roles that carry it',
+      description:
+        'Each `entitlement_ids` item must be a role membership (`role:<id>:member`) that gives the app in OneLogin (at the last sync); ' +
+        'later requests for the app provision through those roles. Replaces earlier bindings; the app becomes managed. Changes nothing in OneLogin.',
+      params: idParams('app', 'app', 'an'),
+      body: z.strictObject({ entitlement_ids: z.array(z.string().min(1).max(200)).min(1).max(50) }),
+      response: { 200: AppDetail },
+    },
+    handler: async (request) => manageApp(ctx.store, authOf(request).actor, request.params.id, request.body),
+  })
+
+  app.get('/api/v1/integrations/:id/resources', {
+    config: { access: 'apps:read' },
+    schema: {
+      tags: ['inventory'],
+      summary: "An integration's resources (users, roles, apps, groups, privileges) by type and name",
+      params: integrationParams,
+      querystring: z.strictObject({
+        type: z.enum(RESOURCE_TYPES).optional(),
+        q: z.string().min(1).max(200).optional().describe('Name contains (case-insensitive)'),
+        ...pageQuery,
+      }),
+      response: { 200: page(InventoryResource) },
+    },
+    handler: async (request) => {
+      const { limit, cursor, ...filter } = request.query
+      return listResources(ctx.store, authOf(request).actor, request.params.id, filter, { limit, cursor })
+    },
+  })
+
+  app.get('/api/v1/integrations/:id/resources/:resourceId', {
+    config: { access: 'apps:read' },
+    schema: { tags: ['inventory'], summary: 'One resource', params: resourceParams, response: { 200: InventoryResource } },
+    handler: async (request) => getResource(ctx.store, authOf(request).actor, request.params.id, request.params.resourceId),
+  })
+
+  app.get('/api/v1/integrations/:id/entitlements', {
+    config: { access: 'apps:read' },
+    schema: {
+      tags: ['inventory'],
+      summary: "An integration's entitlements with their settings, by id",
+      params: integrationParams,
+      querystring: z.strictObject({
+        type: z.enum(RESOURCE_TYPES).optional().describe("The entitlement's resource type (app: app access)"),
+        q: z.string().min(1).max(200).optional().describe('Name contains (case-insensitive)'),
+        requestable: booleanQuery.optional(),
+        ...pageQuery,
+      }),
+      response: { 200: page(Entitlement) },
+    },
+    handler: async (request) => {
+      const { limit, cursor, ...filter } = request.query
+      return listEntitlements(ctx.store, authOf(request).actor, request.params.id, filter, { limit, cursor })
+    },
+  })
+
+  app.get('/api/v1/integrations/:id/entitlements/:entitlementId', {
+    config: { access: 'apps:read' },
+    schema: { tags: ['inventory'], summary: 'One entitlement, with its settings and owners', params: entitlementParams, response: { 200: EntitlementDetail } },
+    handler: async (request) => getEntitlement(ctx.store, authOf(request).actor, request.params.id, request.params.entitlementId),
+  })
+
+  app.patch('/api/v1/integrations/:id/entitlements/:entitlementId', {
+    config: { access: 'apps:write' },
+    schema: {
+      tags: ['inventory'],
+      summary: "Change an entitlement's settings: description, requestable, maximum grant duration, risk level, owners",
+      description: 'Settings are kept apart from the synced rows, so every later sync keeps them. `owner_user_ids` replaces the owners (Warden users).',
+      params: entitlementParams,
+      body: z.strictObject({
+        description: z.string().max(DESCRIPTION_MAX).nullable().optional(),
+        requestable: z.boolean().optional(),
+        max_duration_minutes: z.number().int().min(1).max(MAX_DURATION_MINUTES_MAX).nullable().optional(),
+        risk_level: z.enum(RISK_LEVELS).nullable().optional(),
+        owner_user_ids: z.array(wardenId('usr', 'user')).max(ENTITLEMENT_OWNERS_MAX).optional(),
+      }),
+      response: { 200: EntitlementDetail },
+    },
+    handler: async (request) => updateEntitlementSettings(ctx.store, authOf(request).actor, request.params.id, request.params.entitlementId, request.body),
+  })
+
+  app.get('/api/v1/grants', {
+    config: { access: 'apps:read' },
+    schema: {
+      tags: ['inventory'],
+      summary: 'Search grants by integration, user, app, entitlement, role, status, direct',
+      description: 'Filters combine (all must hold). Ordered by integration, entitlement and holder; each grant says why it is held (`direct`, `sources`).',
+      querystring: z.strictObject({ ...grantFilter, ...pageQuery }),
+      response: { 200: page(Grant) },
+    },
+    handler: async (request) => {
+      const { limit, cursor, ...filter } = request.query
+      return searchGrants(ctx.store, authOf(request).actor, filter, { limit, cursor })
+    },
+  })
+
+  app.get('/api/v1/grants/export', {
+    config: { access: 'apps:read' },
+    schema: {
+      tags: ['inventory'],
+      summary: 'Export the grants a search finds (streamed CSV)',
+      description: 'The same filters as GET /api/v1/grants. A header row, then one row per grant; `sources` joined with `;`.',
+      querystring: z.strictObject({ format: z.enum(['csv']).default('csv'), ...grantFilter }),
+    },
+    handler: async (request, reply) => {
+      const { format, ...filter } = request.query
+      const chunks = await exportGrants(ctx.store, authOf(request).actor, format, filter)
+      const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')
+      return reply
+        .type(GRANT_EXPORT_TYPES[format])
+        .header('content-disposition', `attachment; filename="warden-grants-${stamp}.${format}"`)
+        .send(Readable.from(chunks))
+    },
+  })
 }
