@@ -28,7 +28,7 @@
  * WARDEN_BENCH_INGEST_CACHE=<dir> keeps the snapshots in <dir> and reuses them on the next run;
  * WARDEN_BENCH_PG_URL is the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres).
  */
-import { fork, spawn } from 'node:child_process'
+import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -42,8 +42,7 @@ import { SnapshotReader, diffSnapshots } from '../src/snapshot/index.js'
 import { createApiToken, createApp, createIntegration, createUser, openStore } from '../src/store/index.js'
 import { startEmulatorProcess } from './emulator-process.js'
 import type { IngestStep, ParentMessage, WorkerInput, WorkerMessage } from './ingest-worker.js'
-import { SYNC_TENANTS } from './sync.js'
-import type { WorkerResult as SyncWorkerResult } from './sync-worker.js'
+import { SYNC_TENANTS, runSyncWorker } from './sync.js'
 import { mib, table } from './table.js'
 
 type Dialect = 'sqlite' | 'postgres'
@@ -194,24 +193,6 @@ async function prepareSnapshots(dir: string): Promise<Snapshots> {
   }
 }
 
-/** Runs bench/sync-worker.ts in its own process (the emulator's secret goes by environment, not argv). */
-async function runSyncWorker(input: { url: string; clientId: string; clientSecret: string; file: string }): Promise<SyncWorkerResult> {
-  const worker = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'sync-worker.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, WARDEN_SYNC_WORKER_INPUT: JSON.stringify(input) },
-  })
-  let out = ''
-  worker.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8')
-  })
-  const code = await new Promise<number | null>((resolve, reject) => {
-    worker.once('error', reject)
-    worker.once('close', resolve)
-  })
-  const line = out.trim().split('\n').at(-1)
-  if (code !== 0 || line === undefined || line === '') throw new Error(`the sync worker exited with code ${code}`)
-  return JSON.parse(line) as SyncWorkerResult
-}
 
 interface ChangePlan {
   /** OneLogin role id → OneLogin user ids to add / remove. */

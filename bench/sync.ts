@@ -107,12 +107,12 @@ async function runTenant(tenant: SyncTenant): Promise<TenantRun> {
 
     status(`${tenant.label}: full sync (${LATENCY_MS} ms latency per call)`)
     const before = await emulatorCalls(banner.url)
-    const full = await runWorker(input)
+    const full = await runSyncWorker(input)
     const afterFull = await emulatorCalls(banner.url)
     if (full.summary.mode !== 'full') throw new Error(`expected a full sync, got ${full.summary.mode}`)
 
     status(`${tenant.label}: incremental re-sync, nothing changed`)
-    const incremental = await runWorker(input)
+    const incremental = await runSyncWorker(input)
     const afterIncremental = await emulatorCalls(banner.url)
     if (incremental.summary.mode !== 'incremental') throw new Error(`expected an incremental sync, got ${incremental.summary.mode}`)
 
@@ -135,7 +135,7 @@ async function runTenant(tenant: SyncTenant): Promise<TenantRun> {
 }
 
 /** Runs bench/sync-worker.ts in its own Node process; the input (with the secret) goes by environment, not argv. */
-async function runWorker(input: WorkerInput): Promise<WorkerResult> {
+export async function runSyncWorker(input: WorkerInput): Promise<WorkerResult> {
   const worker = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'sync-worker.ts')], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, WARDEN_SYNC_WORKER_INPUT: JSON.stringify(input) },

@@ -53,7 +53,8 @@ export async function enqueueIntegrationSync(db: Kysely<Database>, payload: Sync
   return enqueue(db, { kind: SYNC_JOB, payload, maxAttempts: 3, singletonKey: `${SYNC_JOB}:${payload.integration_id}` }, clock)
 }
 
-async function manageable(store: Store, actor: Actor, id: string): Promise<Integration> {
+/** The integration, when the actor may change it (any Super Administrator, or an owner who is an Integration Administrator). */
+export async function manageableIntegration(store: Store, actor: Actor, id: string): Promise<Integration> {
   authorize(actor, 'integrations:write')
   const integration = await getIntegration(store.db, id)
   if (integration === undefined) throw new WardenError('NOT_FOUND', `no integration ${id}`)
@@ -71,7 +72,7 @@ export interface SyncRequestResult {
 
 /** "Sync now": queues a sync (full when asked) unless one is already pending. */
 export async function requestSync(store: Store, actor: Actor, id: string, options: { full?: boolean } = {}): Promise<SyncRequestResult> {
-  const integration = await manageable(store, actor, id)
+  const integration = await manageableIntegration(store, actor, id)
   if (integration.mode === 'self-hosted') {
     throw new WardenError('CONFLICT', `integration ${id} is self-hosted: run \`warden sync\` where the credentials are, then \`warden upload\``)
   }
@@ -85,7 +86,7 @@ export async function requestSync(store: Store, actor: Actor, id: string, option
 
 /** Pauses (or resumes) scheduled syncs. Resuming makes the next scheduled sync due at once. */
 export async function setSyncPaused(store: Store, actor: Actor, id: string, paused: boolean, clock: { now?: Date } = {}): Promise<Integration> {
-  await manageable(store, actor, id)
+  await manageableIntegration(store, actor, id)
   const now = clock.now ?? new Date()
   return audited(store, actor, async (trx) => {
     const before = await getIntegration(trx, id)
@@ -145,9 +146,9 @@ export async function ingestRun(
   run: SyncRun,
   reader: SnapshotReader,
   log: RunLog,
-  extra: { api_calls: number; full: boolean; now?: () => Date },
+  extra: { api_calls: number; full: boolean },
 ): Promise<IngestResult> {
-  const now = extra.now ?? (() => new Date())
+  const now = (): Date => new Date()
   const latest = reader.latestSync()
   return store.transaction(async (trx) => {
     const result = await ingestSnapshot(trx, { integrationId: integration.id, reader, runId: run.id, now: now() })

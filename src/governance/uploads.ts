@@ -1,15 +1,13 @@
 import { rmSync } from 'node:fs'
 import { WardenError } from '../errors/index.js'
 import { SnapshotReader } from '../snapshot/index.js'
-import { createSyncRun, findIntegrationByUploadToken, getIntegration, listIntegrationOwners, newSecretToken, sha256Hex, updateIntegration } from '../store/index.js'
+import { createSyncRun, findIntegrationByUploadToken, newSecretToken, sha256Hex, updateIntegration } from '../store/index.js'
 import type { Integration, Store, SyncRun } from '../store/index.js'
 import { audited } from './audited.js'
 import type { IngestResult } from './ingest.js'
 import type { IntegrationEnv } from './integration-env.js'
 import { oneLoginBaseUrl } from './integration-env.js'
-import { RunLog, failRun, ingestRun } from './integration-sync.js'
-import { canManageIntegration } from './integrations.js'
-import { authorize } from './policy.js'
+import { RunLog, failRun, ingestRun, manageableIntegration } from './integration-sync.js'
 import type { Actor } from './policy.js'
 
 /**
@@ -28,12 +26,7 @@ export interface IssuedUploadToken {
 
 /** Issues (or replaces) a self-hosted integration's upload token. */
 export async function issueUploadToken(store: Store, actor: Actor, id: string): Promise<IssuedUploadToken> {
-  authorize(actor, 'integrations:write')
-  const integration = await getIntegration(store.db, id)
-  if (integration === undefined) throw new WardenError('NOT_FOUND', `no integration ${id}`)
-  if (!canManageIntegration(actor, integration, await listIntegrationOwners(store.db, id))) {
-    throw new WardenError('FORBIDDEN', 'only a Super Administrator or an owner of this integration who is an Integration Administrator may issue its upload token')
-  }
+  const integration = await manageableIntegration(store, actor, id)
   if (integration.mode !== 'self-hosted') throw new WardenError('CONFLICT', `integration ${id} is hosted: Warden syncs it itself, so it takes no uploads`)
   const token = newSecretToken(UPLOAD_TOKEN_PREFIX)
   return audited(store, actor, async (trx) => {
