@@ -9,7 +9,8 @@
  * - `{"role":"serve","url":…,"integrationId":…}`: opens the store and starts the real REST server
  *   (`buildServer`) on a random loopback port, then sends `{port}`. On `{ingest: file}` it ingests
  *   in this same process, beside the server, as `warden serve` does with its in-process job
- *   worker, and replies with an `IngestStep`; on `{stop: true}` it closes and exits.
+ *   worker (on SQLite through a connection of the worker's own, as serve opens one), and replies
+ *   with an `IngestStep`; on `{stop: true}` it closes and exits.
  */
 import type { Kysely } from 'kysely'
 import type { IngestResult } from '../src/governance/ingest.js'
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
   }
 
   const app = await buildServer({ store })
+  // As `warden serve` runs its worker: on SQLite with a connection of its own.
+  const workerStore = store.dialect === 'sqlite' ? await openStore(input.url, { migrate: false }) : store
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('the server has no TCP address')
@@ -104,12 +107,13 @@ async function main(): Promise<void> {
     busy = busy.then(async () => {
       if ('stop' in message) {
         await app.close()
+        if (workerStore !== store) await workerStore.close()
         await store.close()
         process.disconnect?.()
         return
       }
       try {
-        await send({ kind: 'step', step: await ingestOnce(store, input.integrationId, message.ingest) })
+        await send({ kind: 'step', step: await ingestOnce(workerStore, input.integrationId, message.ingest) })
       } catch (e) {
         await send({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) })
       }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { WardenError } from '../errors/index.js'
+import { WardenError, isWardenError } from '../errors/index.js'
 import {
   addMs,
   consumeSetupToken,
@@ -179,7 +179,7 @@ export async function authenticateSession(store: Store, token: string, clock: Cl
   if (now.getTime() - Date.parse(session.last_seen_at) >= SESSION_TOUCH_EVERY_MS) {
     const cap = Date.parse(session.created_at) + SESSION_MAX_MS
     const expiresAt = new Date(Math.min(now.getTime() + SESSION_IDLE_MS, cap))
-    await touchSession(store.db, session.id, { now, expiresAt })
+    await touchQuietly(() => touchSession(store.db, session.id, { now, expiresAt }))
   }
   return { actor: actorOf(user, 'session'), user }
 }
@@ -191,8 +191,21 @@ export async function authenticateApiToken(store: Store, token: string, clock: C
   if (found === undefined) return undefined
   const { apiToken, user } = found
   const last = apiToken.last_used_at === null ? 0 : Date.parse(apiToken.last_used_at)
-  if (now.getTime() - last >= TOKEN_TOUCH_EVERY_MS) await touchApiToken(store.db, apiToken.id, { now })
+  if (now.getTime() - last >= TOKEN_TOUCH_EVERY_MS) await touchQuietly(() => touchApiToken(store.db, apiToken.id, { now }))
   return { actor: actorOf(user, 'token'), user, tokenId: apiToken.id }
+}
+
+/**
+ * Records activity unless the database is busy: on SQLite another connection may hold the write
+ * lock for a while (a sync's ingest in a worker), and a missed touch only means the next request
+ * records it. A read-only request must not fail for it.
+ */
+async function touchQuietly(touch: () => Promise<unknown>): Promise<void> {
+  try {
+    await touch()
+  } catch (e) {
+    if (!(isWardenError(e) && e.code === 'DATABASE_UNAVAILABLE')) throw e
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

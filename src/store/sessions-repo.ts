@@ -1,7 +1,9 @@
+import { sql } from 'kysely'
 import type { Kysely, Selectable } from 'kysely'
 import { WardenError } from '../errors/index.js'
 import type { Database, SessionsTable } from './database.js'
 import { affected } from './db-errors.js'
+import { NO_WAIT } from './sqlite-driver.js'
 import { newSecretToken, sha256Hex } from './ids.js'
 import { addMs, isoTime, toIsoTime } from './time.js'
 import type { Clock, User } from './users-repo.js'
@@ -62,6 +64,8 @@ export async function touchSession(
     .updateTable('sessions')
     .set({ last_seen_at: now, ...(options.expiresAt === undefined ? {} : { expires_at: toIsoTime(options.expiresAt, 'expiresAt') }) })
     .where('id', '=', sessionId)
+    // Best effort: a busy database skips the touch rather than hold the request (authenticateSession).
+    .modifyEnd(sql.raw(NO_WAIT))
     .executeTakeFirst()
   return affected(result) === 1
 }

@@ -97,6 +97,32 @@ function quoteName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`
 }
 
+/**
+ * Ends a statement that should not wait for SQLite's write lock: when another connection holds
+ * it, the statement fails at once (DATABASE_UNAVAILABLE) instead of retrying for busyTimeoutMs.
+ * For best-effort writes such as "last seen" touches (`.modifyEnd(sql.raw(NO_WAIT))`); a comment,
+ * so PostgreSQL ignores it.
+ */
+export const NO_WAIT = ' /* warden:no-wait */'
+
+/** When this process last let the event loop run (I/O, timers) between statements. */
+let lastYield = Date.now()
+/** Synchronous statements may run back to back for this long before the event loop gets a turn. */
+const YIELD_EVERY_MS = 25
+
+/**
+ * better-sqlite3 runs each statement synchronously and our promises resolve at once, so a long
+ * series of statements (a sync's ingest: thousands of batches) would only ever yield to the
+ * microtask queue and starve the event loop: no HTTP request would be read until it ended. So a
+ * statement first lets pending I/O run (setImmediate) whenever the last turn is more than
+ * YIELD_EVERY_MS ago. Per process, since the event loop is.
+ */
+async function yieldIfBusy(): Promise<void> {
+  if (Date.now() - lastYield < YIELD_EVERY_MS) return
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  lastYield = Date.now()
+}
+
 function isBusy(e: unknown): boolean {
   const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_RECOVERY'
@@ -112,6 +138,7 @@ class BusyRetryConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    await yieldIfBusy()
     const started = Date.now()
     for (let attempt = 0; ; attempt++) {
       try {
@@ -119,7 +146,7 @@ class BusyRetryConnection implements DatabaseConnection {
       } catch (e) {
         if (!isBusy(e)) throw e
         const waited = Date.now() - started
-        if (waited >= this.#busyTimeoutMs) {
+        if (waited >= this.#busyTimeoutMs || compiledQuery.sql.endsWith(NO_WAIT)) {
           throw new WardenError(
             'DATABASE_UNAVAILABLE',
             `the SQLite database is locked: another connection held its write lock for more than ${this.#busyTimeoutMs} ms`,

@@ -1,7 +1,9 @@
+import { sql } from 'kysely'
 import type { Kysely, Selectable } from 'kysely'
 import { WardenError } from '../errors/index.js'
 import type { ApiTokensTable, Database, SetupTokensTable } from './database.js'
 import { affected, isForeignKeyViolation } from './db-errors.js'
+import { NO_WAIT } from './sqlite-driver.js'
 import { newId, newSecretToken, sha256Hex } from './ids.js'
 import { decodeCursor, keysetAfter, pageLimit, toPage } from './pagination.js'
 import type { Page, PageRequest } from './pagination.js'
@@ -88,6 +90,8 @@ export async function touchApiToken(db: Kysely<Database>, id: string, clock: Clo
     .updateTable('api_tokens')
     .set({ last_used_at: isoTime(clock.now ?? new Date()) })
     .where('id', '=', id)
+    // Best effort: a busy database skips the touch rather than hold the request (authenticateApiToken).
+    .modifyEnd(sql.raw(NO_WAIT))
     .execute()
 }
 

@@ -192,7 +192,13 @@ async function serve(flags: ServeFlags): Promise<void> {
 
     let worker: Worker | undefined
     if (flags.worker) {
-      worker = await startWorker(store, env)
+      // On SQLite a store is one connection, and a sync's ingest holds its connection for one long
+      // transaction: the worker gets a connection of its own, so the API keeps reading (WAL)
+      // meanwhile. On PostgreSQL the store is a pool and can be shared.
+      const { openStore } = await import('../../store/index.js')
+      const workerStore = store.dialect === 'sqlite' ? await openStore(store.location, { migrate: false }) : store
+      if (workerStore !== store) closers.push(() => workerStore.close())
+      worker = await startWorker(workerStore, env)
       const running = worker
       closers.push(() => running.stop())
     }
