@@ -117,11 +117,9 @@ export type { EmailMessage } from './notifications.js'
 // --- end notifications ---
 // --- issue 6: syncs (governance/integration-sync.ts) ---
 export {
-  DISPATCH_EVERY_MS,
   DISPATCH_JOB,
   SYNC_JOB,
   enqueueIntegrationSync,
-  fullSyncDue,
   getIntegrationSyncRun,
   integrationJobs,
   listIntegrationSyncRuns,
@@ -129,7 +127,7 @@ export {
   setSyncPaused,
 } from './integration-sync.js'
 export type { IntegrationJobsOptions, SyncJobPayload, SyncRequestResult } from './integration-sync.js'
-export { UPLOAD_TOKEN_PREFIX, authenticateUploadToken, ingestUpload, issueUploadToken } from './uploads.js'
+export { authenticateUploadToken, ingestUpload, issueUploadToken } from './uploads.js'
 export type { IssuedUploadToken, UploadResult } from './uploads.js'
 export { ensureDemoIntegration } from './demo.js'
 // --- end syncs ---

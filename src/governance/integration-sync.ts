@@ -36,7 +36,7 @@ import type { Actor } from './policy.js'
 export const SYNC_JOB = 'integration.sync'
 /** The job that queues the syncs that are due (every minute, on whichever worker claims it). */
 export const DISPATCH_JOB = 'integration.dispatch'
-export const DISPATCH_EVERY_MS = 60 * 1000
+const DISPATCH_EVERY_MS = 60 * 1000
 
 export interface SyncJobPayload {
   integration_id: string
@@ -227,7 +227,7 @@ function parsePayload(payload: unknown): SyncJobPayload {
 }
 
 /** Whether a scheduled incremental sync should be a full one: never synced in full, or not for full_sync_interval_hours. */
-export function fullSyncDue(integration: Integration, now: Date): boolean {
+function fullSyncDue(integration: Integration, now: Date): boolean {
   if (integration.last_full_sync_at === null) return true
   return Date.parse(integration.last_full_sync_at) + integration.full_sync_interval_hours * 3_600_000 <= now.getTime()
 }

@@ -16,7 +16,7 @@ import type { Actor } from './policy.js'
  * bound to one integration and can do nothing else, so the machine that holds it holds no admin
  * rights; it is shown once and stored as its sha256.
  */
-export const UPLOAD_TOKEN_PREFIX = 'wdu'
+const UPLOAD_TOKEN_PREFIX = 'wdu'
 
 export interface IssuedUploadToken {
   integration_id: string

@@ -71,16 +71,6 @@ export async function getApp(db: Kysely<Database>, id: string): Promise<App | un
   return db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-/** The app an integration's sync created for one of its OneLogin apps. */
-export async function findDiscoveredApp(db: Kysely<Database>, integrationId: string, resourceId: string): Promise<App | undefined> {
-  return db
-    .selectFrom('apps')
-    .selectAll()
-    .where('source_integration_id', '=', integrationId)
-    .where('source_resource_id', '=', resourceId)
-    .executeTakeFirst()
-}
-
 export async function updateApp(db: Kysely<Database>, id: string, patch: AppPatch, clock: Clock = {}): Promise<App> {
   const values: Partial<App> = { updated_at: isoTime(clock.now ?? new Date()) }
   if (patch.name !== undefined) values.name = appName(patch.name)

@@ -82,7 +82,7 @@ export type {
   SyncRunsTable,
 } from './database.js'
 export { containsText } from './like.js'
-export { appName, createApp, findDiscoveredApp, getApp, listApps, updateApp } from './apps-repo.js'
+export { appName, createApp, getApp, listApps, updateApp } from './apps-repo.js'
 export type { App, AppFilter, AppPatch, NewApp } from './apps-repo.js'
 // --- issue 6: integrations-repo.ts ---
 export {
@@ -169,7 +169,6 @@ export type {
 // --- end inventory-repo ---
 // --- issue 6: sync-runs-repo.ts ---
 export {
-  SYNC_LOG_MAX_LINES,
   boundedLog,
   createSyncRun,
   failInterruptedRuns,
