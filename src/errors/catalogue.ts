@@ -56,6 +56,12 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS
 
+/** An error as one line for a record (a job's last_error, a sync run's error): the catalogue code first when it has one. */
+export function errorText(e: unknown): string {
+  if (e instanceof WardenError) return `${e.code}: ${e.message}`
+  return e instanceof Error ? e.message : String(e)
+}
+
 /** Whether a string (e.g. a code in a Warden server's error response) is one of ours. */
 export function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(ERRORS, code)

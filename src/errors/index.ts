@@ -1,2 +1,2 @@
-export { ERRORS, WardenError, isErrorCode, isWardenError, toWardenError } from './catalogue.js'
+export { ERRORS, WardenError, errorText, isErrorCode, isWardenError, toWardenError } from './catalogue.js'
 export type { ErrorCode, WardenErrorOptions } from './catalogue.js'

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
 import { syncToSnapshot } from '../connector/index.js'
-import { WardenError, isWardenError } from '../errors/index.js'
+import { WardenError, errorText } from '../errors/index.js'
 import { enqueue } from '../jobs/index.js'
 import type { JobHandler, Schedule } from '../jobs/index.js'
 import { OneLoginClient } from '../onelogin/index.js'
@@ -17,7 +17,6 @@ import {
   getSyncRun,
   isoTime,
   listDueIntegrations,
-  listIntegrationOwners,
   listSyncRuns,
   updateIntegration,
   updateSyncRun,
@@ -28,7 +27,7 @@ import { ingestSnapshot } from './ingest.js'
 import type { IngestResult } from './ingest.js'
 import type { IntegrationEnv } from './integration-env.js'
 import { oneLoginBaseUrl } from './integration-env.js'
-import { canManageIntegration } from './integrations.js'
+import { manageableIntegration } from './integrations.js'
 import { authorize } from './policy.js'
 import type { Actor } from './policy.js'
 
@@ -53,17 +52,6 @@ export async function enqueueIntegrationSync(db: Kysely<Database>, payload: Sync
   return enqueue(db, { kind: SYNC_JOB, payload, maxAttempts: 3, singletonKey: `${SYNC_JOB}:${payload.integration_id}` }, clock)
 }
 
-/** The integration, when the actor may change it (any Super Administrator, or an owner who is an Integration Administrator). */
-export async function manageableIntegration(store: Store, actor: Actor, id: string): Promise<Integration> {
-  authorize(actor, 'integrations:write')
-  const integration = await getIntegration(store.db, id)
-  if (integration === undefined) throw new WardenError('NOT_FOUND', `no integration ${id}`)
-  if (!canManageIntegration(actor, integration, await listIntegrationOwners(store.db, id))) {
-    throw new WardenError('FORBIDDEN', 'only a Super Administrator or an owner of this integration who is an Integration Administrator may do this')
-  }
-  return integration
-}
-
 export interface SyncRequestResult {
   /** The queued job, or null when a sync of this integration was already queued or running. */
   job_id: string | null
@@ -72,7 +60,7 @@ export interface SyncRequestResult {
 
 /** "Sync now": queues a sync (full when asked) unless one is already pending. */
 export async function requestSync(store: Store, actor: Actor, id: string, options: { full?: boolean } = {}): Promise<SyncRequestResult> {
-  const integration = await manageableIntegration(store, actor, id)
+  const integration = await manageableIntegration(store, actor, id, 'syncs')
   if (integration.mode === 'self-hosted') {
     throw new WardenError('CONFLICT', `integration ${id} is self-hosted: run \`warden sync\` where the credentials are, then \`warden upload\``)
   }
@@ -86,7 +74,7 @@ export async function requestSync(store: Store, actor: Actor, id: string, option
 
 /** Pauses (or resumes) scheduled syncs. Resuming makes the next scheduled sync due at once. */
 export async function setSyncPaused(store: Store, actor: Actor, id: string, paused: boolean, clock: { now?: Date } = {}): Promise<Integration> {
-  await manageableIntegration(store, actor, id)
+  await manageableIntegration(store, actor, id, 'sync schedule')
   const now = clock.now ?? new Date()
   return audited(store, actor, async (trx) => {
     const before = await getIntegration(trx, id)
@@ -130,10 +118,6 @@ export class RunLog {
   }
 }
 
-export function errorText(e: unknown): string {
-  if (isWardenError(e)) return `${e.code}: ${e.message}`
-  return e instanceof Error ? e.message : String(e)
-}
 
 /**
  * Ingests a finished snapshot as the integration's inventory and closes its run as succeeded, in

@@ -141,7 +141,8 @@ export function canManageIntegration(actor: Actor, integration: Pick<Integration
   return actor.roles.includes('integration-admin') && ownerIds.includes(actor.id)
 }
 
-async function manageable(store: Store, actor: Actor, id: string, what: string): Promise<Integration> {
+/** The integration, when the actor may change `what` of it (canManageIntegration); NOT_FOUND or FORBIDDEN otherwise. */
+export async function manageableIntegration(store: Store, actor: Actor, id: string, what: string): Promise<Integration> {
   authorize(actor, 'integrations:write')
   const integration = await getIntegration(store.db, id)
   if (integration === undefined) throw new WardenError('NOT_FOUND', `no integration ${id}`)
@@ -544,7 +545,7 @@ export async function updateIntegrationSettings(
   settings: IntegrationSettings,
   clock: IntegrationClock = {},
 ): Promise<IntegrationView> {
-  const current = await manageable(store, actor, id, 'settings')
+  const current = await manageableIntegration(store, actor, id, 'settings')
   const now = clock.now ?? new Date()
   const stored = (): string | undefined => (current.client_secret === null ? undefined : env.secrets.decrypt(current.client_secret, current.id))
   const checked = await checkSettings(env, current, stored, settingsOf(settings), now)
@@ -583,7 +584,7 @@ export async function setIntegrationOwnersAsAdmin(
   userIds: readonly string[],
   clock: IntegrationClock = {},
 ): Promise<IntegrationView> {
-  await manageable(store, actor, id, 'owners')
+  await manageableIntegration(store, actor, id, 'owners')
   const now = clock.now ?? new Date()
   return audited(store, actor, async (trx) => {
     const row = await getIntegration(trx, id)

@@ -7,7 +7,8 @@ import { audited } from './audited.js'
 import type { IngestResult } from './ingest.js'
 import type { IntegrationEnv } from './integration-env.js'
 import { oneLoginBaseUrl } from './integration-env.js'
-import { RunLog, failRun, ingestRun, manageableIntegration } from './integration-sync.js'
+import { RunLog, failRun, ingestRun } from './integration-sync.js'
+import { manageableIntegration } from './integrations.js'
 import type { Actor } from './policy.js'
 
 /**
@@ -26,7 +27,7 @@ export interface IssuedUploadToken {
 
 /** Issues (or replaces) a self-hosted integration's upload token. */
 export async function issueUploadToken(store: Store, actor: Actor, id: string): Promise<IssuedUploadToken> {
-  const integration = await manageableIntegration(store, actor, id)
+  const integration = await manageableIntegration(store, actor, id, 'upload token')
   if (integration.mode !== 'self-hosted') throw new WardenError('CONFLICT', `integration ${id} is hosted: Warden syncs it itself, so it takes no uploads`)
   const token = newSecretToken(UPLOAD_TOKEN_PREFIX)
   return audited(store, actor, async (trx) => {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
-import { WardenError } from '../errors/index.js'
+import { WardenError, errorText } from '../errors/index.js'
 import type { Store } from '../store/index.js'
 import { claimJobs, completeJob, extendLeases, failJob } from './jobs-repo.js'
 import type { Job } from './jobs-repo.js'
@@ -314,8 +314,3 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
-/** What last_error records: the catalogue code for a WardenError, then the message. */
-function errorText(e: unknown): string {
-  if (e instanceof WardenError) return `${e.code}: ${e.message}`
-  return messageOf(e)
-}

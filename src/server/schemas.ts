@@ -38,7 +38,7 @@ export function page<T extends z.ZodType>(item: T) {
   })
 }
 
-const timestamp = z.string().describe('ISO-8601 UTC time')
+export const timestamp = z.string().describe('ISO-8601 UTC time')
 
 export const RoleName = z.enum(WARDEN_ROLES).meta({ id: 'WardenRole', description: 'A Warden role' })
 

@@ -11,7 +11,7 @@ import {
   updateIntegrationSettings,
 } from '../../governance/index.js'
 import { authOf } from '../auth.js'
-import { idParams, page, pageQuery, wardenId } from '../schemas.js'
+import { idParams, page, pageQuery, timestamp, wardenId } from '../schemas.js'
 import type { RouteContext, ZodApp } from './context.js'
 
 /**
@@ -21,7 +21,6 @@ import type { RouteContext, ZodApp } from './context.js'
  * the response schema has no field that could carry it.
  */
 
-const timestamp = z.string().describe('ISO-8601 UTC time')
 const STATUSES = ['not_connected', 'syncing', 'connected', 'error'] as const
 const MODES = ['hosted', 'self-hosted'] as const
 

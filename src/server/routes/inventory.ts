@@ -22,10 +22,9 @@ import {
 } from '../../governance/index.js'
 import { RESOURCE_TYPES } from '../../model/index.js'
 import { authOf } from '../auth.js'
-import { booleanQuery, idParams, page, pageQuery, wardenId } from '../schemas.js'
+import { booleanQuery, idParams, page, pageQuery, timestamp, wardenId } from '../schemas.js'
 import type { RouteContext, ZodApp } from './context.js'
 
-const timestamp = z.string().describe('ISO-8601 UTC time')
 
 const App = z
   .object({

@@ -8,11 +8,10 @@ import { WardenError } from '../../errors/index.js'
 import { getIntegrationSyncRun, getIntegrationView, ingestUpload, issueUploadToken, listIntegrationSyncRuns, requestSync, setSyncPaused } from '../../governance/index.js'
 import type { SyncRun as SyncRunRow } from '../../store/index.js'
 import { authOf, uploaderOf } from '../auth.js'
-import { idParams, page, pageQuery, wardenId } from '../schemas.js'
+import { idParams, page, pageQuery, timestamp, wardenId } from '../schemas.js'
 import type { RouteContext, ZodApp } from './context.js'
 import { IntegrationSchema } from './integrations.js'
 
-const timestamp = z.string().describe('ISO-8601 UTC time')
 
 const Counts = z
   .object({ resources: z.record(z.string(), z.number()), entitlements: z.number(), grants: z.number() })
