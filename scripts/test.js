@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: typecheck, lint, then every Vitest test. Ends with the plain line
 // `N passed, N failed` that CI reads (it does not read Vitest's own summary).
-// Typecheck and lint count as one check each, so a type error can never hide behind green tests.
+// Typecheck, lint and the web console's build count as one check each, so none can hide behind green tests.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,6 +19,7 @@ let failed = 0
 for (const [label, cmd, args] of [
   ['typecheck', bin('tsc'), ['--noEmit', '-p', '.']],
   ['lint', bin('eslint'), ['.']],
+  ['build the web console', process.execPath, [join(import.meta.dirname, 'build-web.js'), '--force']],
 ]) {
   if (run(label, cmd, args)) passed++
   else failed++
@@ -39,5 +40,7 @@ if (existsSync(out)) {
 }
 if (!ok && failed === 0) failed++
 rmSync(dir, { recursive: true, force: true })
+const shots = join(import.meta.dirname, '..', 'test-results', 'screenshots')
+if (existsSync(shots)) console.log(`UI screenshots: ${shots}`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exitCode = failed === 0 ? 0 : 1

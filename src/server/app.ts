@@ -10,7 +10,7 @@ import type { IntegrationEnv, Permission } from '../governance/index.js'
 import type { Store } from '../store/index.js'
 import { accessGuard } from './auth.js'
 import type { Access } from './auth.js'
-import { ErrorBody, errorHandler, notFoundHandler } from './errors.js'
+import { ErrorBody, errorHandler } from './errors.js'
 import { RateLimiter } from './rate-limit.js'
 import { registerAuthRoutes } from './routes/auth.js'
 import type { RouteContext } from './routes/context.js'
@@ -21,6 +21,7 @@ import { registerMeRoutes } from './routes/me.js'
 import { registerSyncRoutes } from './routes/syncs.js'
 import { registerSystemRoutes } from './routes/system.js'
 import { registerUserRoutes } from './routes/users.js'
+import { DEFAULT_WEB_ROOT, registerWeb } from './web.js'
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
 
@@ -50,6 +51,8 @@ export interface BuildServerOptions {
   loginRateLimit?: LoginRateLimit
   /** Secrets key, public URL, data directory and OneLogin URL policy for integrations (default: ephemeralIntegrationEnv()). */
   integrations?: IntegrationEnv
+  /** The built web console (default web/dist); false serves none (API only). */
+  webRoot?: string | false
 }
 
 /** A route as registered: its method, URL and who may call it. */
@@ -81,7 +84,7 @@ const REDACT = [
 
 /**
  * The REST API: fastify with zod schemas under /api/v1, the OpenAPI document (/api/v1/openapi.json,
- * /docs/json) and interactive docs (/docs), session-cookie and API-token authentication, an RBAC
+ * /docs/json) and interactive docs (/docs), the web console (web.ts), session-cookie and API-token authentication, an RBAC
  * guard on every route, one error shape, a 1 MiB body limit and a sign-in rate limit.
  *
  * @example
@@ -109,7 +112,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.setErrorHandler(errorHandler(bodyLimit))
-  app.setNotFoundHandler(notFoundHandler)
   app.decorateRequest('auth', null)
   app.decorateRequest('uploader', null)
 
@@ -209,5 +211,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   registerIntegrationRoutes(api, ctx)
   registerSyncRoutes(api, ctx)
   registerInventoryRoutes(api, ctx)
+  app.setNotFoundHandler(await registerWeb(app, options.webRoot ?? DEFAULT_WEB_ROOT))
   return app
 }

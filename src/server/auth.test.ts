@@ -24,11 +24,13 @@ describeDialects('sign-in and sessions', (t) => {
     const link = await prepareSetup(t.store)
     expect(link?.token).toMatch(/^wdsetup_/)
 
-    const page = await app.inject({ method: 'GET', url: '/setup' })
+    // The link opens the web console's setup page; the console asks whether setup is still needed.
+    const page = await app.inject({ method: 'GET', url: '/setup', headers: { accept: 'text/html' } })
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-type']).toMatch(/^text\/html/)
-    expect(page.headers['content-security-policy']).toContain("default-src 'none'")
-    expect(page.body).toContain('/api/v1/setup')
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'")
+    expect(page.body).toContain('<div id="root">')
+    expect((await app.inject({ method: 'GET', url: '/api/v1/setup' })).json()).toEqual({ needed: true })
 
     const body = { token: link!.token, email: 'Root@Example.com', display_name: 'Root Admin', password: PASSWORD }
     expectError(await app.inject({ method: 'POST', url: '/api/v1/setup', payload: { ...body, token: 'wdsetup_wrong' } }), 401, 'UNAUTHENTICATED')
@@ -48,6 +50,7 @@ describeDialects('sign-in and sessions', (t) => {
     expect(await t.store.db.selectFrom('sessions').select('id').where('id', '=', sha256Hex(cookie.value)).executeTakeFirst()).toBeDefined()
 
     const me = await app.inject({ method: 'GET', url: '/api/v1/me', cookies: { warden_session: cookie.value } })
+    expect((await app.inject({ method: 'GET', url: '/api/v1/setup' })).json()).toEqual({ needed: false })
     expect(me.statusCode).toBe(200)
     expect(me.json()).toMatchObject({ user: { email: 'root@example.com' }, roles: [{ id: 'super-admin', label: 'Super Administrator' }], via: 'session' })
 

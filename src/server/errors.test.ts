@@ -1,5 +1,6 @@
 import type { InjectOptions } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { WardenError } from '../errors/index.js'
 import type { ErrorCode } from '../errors/index.js'
 import { describeDialects } from '../../test/dialects.js'
 import { classify } from './errors.js'
@@ -63,6 +64,29 @@ describeDialects('API errors and documents', (t) => {
     }
     expect(await userCount()).toBe(users)
     expect(await auditCount(t.store)).toBe(audit)
+    const invalid = await app.inject({ method: 'POST', url: '/api/v1/users', headers: root.bearer, payload: { ...valid, email: 'not-an-email' } })
+    expect(invalid.json().error.fields).toEqual({ email: expect.stringMatching(/email/i) })
+  })
+
+  it('serves the web console to browsers and JSON 404s to everything else', async () => {
+    for (const url of ['/', '/integrations', '/people/idn_x?y=1']) {
+      const page = await app.inject({ method: 'GET', url, headers: { accept: 'text/html,application/xhtml+xml' } })
+      expect(page.statusCode, url).toBe(200)
+      expect(page.headers['content-security-policy']).toContain("default-src 'self'")
+      expect(page.headers['cache-control']).toBe('no-cache')
+      expect(page.body).toContain('<div id="root">')
+    }
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec((await app.inject({ method: 'GET', url: '/' })).body)?.[1]
+    const asset = await app.inject({ method: 'GET', url: script! })
+    expect(asset.statusCode).toBe(200)
+    expect(asset.headers['cache-control']).toContain('immutable')
+    expectError(await app.inject({ method: 'GET', url: '/api/v1/nothing', headers: { accept: 'text/html' } }), 404, 'NOT_FOUND')
+    expectError(await app.inject({ method: 'POST', url: '/integrations' }), 404, 'NOT_FOUND')
+    expectError(await app.inject({ method: 'GET', url: '/assets/missing.js', headers: { accept: 'text/html' } }), 404, 'NOT_FOUND')
+
+    const apiOnly = await buildServer({ store: t.store, webRoot: false })
+    expectError(await apiOnly.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } }), 404, 'NOT_FOUND')
+    await apiOnly.close()
   })
 
   it('answers an oversized body from an anonymous caller with 401 before reading it', async () => {
@@ -125,5 +149,21 @@ describe('classify', () => {
     expect(classify(new Error('relation "users" does not exist at character 15'), 1024)).toEqual({ status: 500, code: 'INTERNAL', message: 'internal error' })
     expect(classify('a string', 1024).code).toBe('INTERNAL')
     expect(classify(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }), 2048).message).toBe('the request body is larger than 2 KiB')
+  })
+
+  it('names the fields a BAD_INPUT concerns, for forms to show next to them', () => {
+    const bad = (message: string) => classify(new WardenError('BAD_INPUT', message), 1024).fields
+    expect(bad('onelogin_domain: cannot reach OneLogin')).toEqual({ onelogin_domain: 'cannot reach OneLogin' })
+    expect(bad('oauth_client_cred_grant_client_id, oauth_client_cred_grant_client_secret: OneLogin refused them')).toEqual({
+      oauth_client_cred_grant_client_id: 'OneLogin refused them',
+      oauth_client_cred_grant_client_secret: 'OneLogin refused them',
+    })
+    expect(bad('body.email: Invalid email address; body.roles.0: Invalid option; body: Unrecognized key: "x" (and 2 more)')).toEqual({
+      email: 'Invalid email address',
+      roles: 'Invalid option',
+    })
+    expect(bad('the upload is empty: send the snapshot file')).toBeUndefined()
+    expect(bad('display name must be 1 to 200 characters')).toBeUndefined()
+    expect(classify(new WardenError('NOT_FOUND', 'user_ids: none'), 1024).fields).toBeUndefined()
   })
 })

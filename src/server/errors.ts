@@ -16,6 +16,10 @@ export const ErrorBody = z
     error: z.object({
       code: z.enum(Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]]),
       message: z.string(),
+      fields: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe('BAD_INPUT only: the body or query fields the error concerns, each with what is wrong with it (a form shows it next to the field)'),
     }),
   })
   .meta({ id: 'Error', description: 'Every error response: a code from the error catalogue and a message for people.' })
@@ -25,10 +29,37 @@ export interface Answer {
   code: ErrorCode
   message: string
   retryAfterSeconds?: number
+  fields?: Record<string, string>
 }
 
 function answer(code: ErrorCode, message: string): Answer {
-  return { status: ERRORS[code].httpStatus, code, message }
+  const a: Answer = { status: ERRORS[code].httpStatus, code, message }
+  if (code === 'BAD_INPUT') {
+    const fields = fieldsOf(message)
+    if (fields !== undefined) a.fields = fields
+  }
+  return a
+}
+
+/*
+ * BAD_INPUT messages name what they concern first: `onelogin_domain: ...`, `a, b: ...` (our own
+ * checks) or `body.email: ...; body: ...` (schema validation, up to three issues). That prefix is
+ * the catalogue's convention, so it is read back here into `fields` for forms.
+ */
+const FIELD_PREFIX = /^((?:body|querystring)\.)?([a-z][a-z0-9_]*(?:, [a-z][a-z0-9_]*)*)(?:\.[a-z0-9_.]+)?: /
+
+/** Prefixes that name the whole request, not a field. */
+const WHOLE = new Set(['body', 'querystring', 'params', 'headers', 'request'])
+
+function fieldsOf(message: string): Record<string, string> | undefined {
+  const fields: Record<string, string> = {}
+  for (const part of message.split('; ')) {
+    const match = FIELD_PREFIX.exec(part)
+    if (match === null) continue
+    const text = part.slice(match[0].length).replace(/ \(and \d+ more\)$/, '')
+    for (const name of (match[2] as string).split(', ')) if (!WHOLE.has(name)) fields[name] ??= text
+  }
+  return Object.keys(fields).length === 0 ? undefined : fields
 }
 
 interface ValidationIssue {
@@ -120,7 +151,7 @@ function formatBytes(n: number): string {
 export function sendError(reply: FastifyReply, a: Answer): FastifyReply {
   if (a.retryAfterSeconds !== undefined) reply.header('retry-after', String(a.retryAfterSeconds))
   if (a.status === 401) reply.header('www-authenticate', 'Bearer realm="warden"')
-  return reply.code(a.status).type('application/json; charset=utf-8').send({ error: { code: a.code, message: a.message } })
+  return reply.code(a.status).type('application/json; charset=utf-8').send({ error: { code: a.code, message: a.message, ...(a.fields === undefined ? {} : { fields: a.fields }) } })
 }
 
 export function errorHandler(bodyLimit: number) {

@@ -67,7 +67,7 @@ describe('warden serve / warden worker', () => {
     expect(await (await fetch(`${url}/api/v1/health`)).json()).toEqual({ status: 'ok' })
     const page = await fetch(link![1]!) // the fragment stays in the browser
     expect(page.status).toBe(200)
-    expect(await page.text()).toContain('Set up Warden')
+    expect(await page.text()).toContain('<div id="root">') // the web console, which shows its setup page
     const setup = await fetch(`${url}/api/v1/setup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -51,9 +51,14 @@ export function sessionFrom(res: LightMyRequestResponse): string | undefined {
   return cookie === undefined || cookie.value === '' ? undefined : cookie.value
 }
 
-/** Asserts the one error shape, the status and the code; returns the message. */
+/** Asserts the one error shape (`fields` only on BAD_INPUT), the status and the code; returns the message. */
 export function expectError(res: LightMyRequestResponse, status: number, code: ErrorCode): string {
-  expect({ status: res.statusCode, body: res.json() as unknown }).toEqual({ status, body: { error: { code, message: expect.any(String) } } })
+  const body = res.json() as { error?: { fields?: unknown } }
+  const fields = code === 'BAD_INPUT' && body.error?.fields !== undefined ? { fields: expect.any(Object) } : {}
+  expect({ status: res.statusCode, body }).toEqual({ status, body: { error: { code, message: expect.any(String), ...fields } } })
+  if (body.error?.fields !== undefined) {
+    expect(Object.values(body.error.fields as object).every((v) => typeof v === 'string')).toBe(true)
+  }
   expect(res.headers['content-type']).toMatch(/^application\/json/)
   const message = (res.json() as { error: { message: string } }).error.message
   expect(message).not.toMatch(/\n\s+at /) // never a stack trace

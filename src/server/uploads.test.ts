@@ -111,7 +111,7 @@ describeDialects('self-hosted uploads', (t) => {
     expect(local.stderr).toMatch(/^warden: .*corrupt\.db.*\n$/)
     // The server checks for itself, whatever the client did.
     const post = (body: Buffer | string, headers: Record<string, string> = {}): Promise<Response> =>
-      fetch(`${url}/api/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', ...headers }, body })
+      fetch(`${url}/api/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) })
     const raw = await post(Buffer.from('SQLite format 3\0 but not really'.repeat(100)))
     expect(raw.status).toBe(400)
     expect(((await raw.json()) as { error: { code: string } }).error.code).toBe('BAD_INPUT')

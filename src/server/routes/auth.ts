@@ -1,15 +1,26 @@
 import { z } from 'zod'
-import { completeSetup, signIn, signOut } from '../../governance/index.js'
+import { completeSetup, isSetUp, signIn, signOut } from '../../governance/index.js'
 import { authOf, clearSessionCookie, setSessionCookie } from '../auth.js'
 import { ErrorBody } from '../errors.js'
 import { User, displayName, email, newPassword } from '../schemas.js'
 import { enforce } from '../rate-limit.js'
 import type { RouteContext, ZodApp } from './context.js'
 
-const SignedIn = z.object({ user: User, expires_at: z.string().describe('When the session ends if unused') })
+export const SignedIn = z.object({ user: User, expires_at: z.string().describe('When the session ends if unused') })
 
 /** First-admin setup, sign-in and sign-out. */
 export function registerAuthRoutes(app: ZodApp, ctx: RouteContext): void {
+  app.get('/api/v1/setup', {
+    config: { access: 'public' },
+    schema: {
+      tags: ['auth'],
+      summary: 'Whether Warden still needs its first Super Administrator',
+      description: 'The sign-in page uses this to point a newcomer at the setup link Warden printed on its first start.',
+      response: { 200: z.object({ needed: z.boolean() }) },
+    },
+    handler: async () => ({ needed: !(await isSetUp(ctx.store.db)) }),
+  })
+
   app.post('/api/v1/setup', {
     config: { access: 'public' },
     schema: {

@@ -24,7 +24,7 @@ const auditFilter = {
   to: z.iso.datetime({ offset: true }).optional().describe('Entries before this time'),
 }
 
-const IdentityDetail = Identity.extend({
+export const IdentityDetail = Identity.extend({
   accounts: z
     .array(
       z.object({

@@ -26,7 +26,7 @@ import { booleanQuery, idParams, page, pageQuery, timestamp, wardenId } from '..
 import type { RouteContext, ZodApp } from './context.js'
 
 
-const App = z
+export const App = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -39,7 +39,7 @@ const App = z
   })
   .meta({ id: 'App', description: 'An application: made in Warden, or discovered in OneLogin as SCIM-provisioned software' })
 
-const AppDetail = App.extend({
+export const AppDetail = App.extend({
   integrations: z.array(
     z.object({ id: z.string(), mode: z.string(), status: z.string(), onelogin_domain: z.string().nullable(), last_sync_at: timestamp.nullable() }),
   ),
@@ -52,7 +52,7 @@ const AppDetail = App.extend({
     .describe('The OneLogin role memberships a managed SCIM app is bound to (requests provision through them)'),
 }).meta({ id: 'AppDetail', description: 'An app with its integrations and, for a managed SCIM app, its role bindings' })
 
-const InventoryResource = z
+export const InventoryResource = z
   .object({
     integration_id: z.string(),
     id: z.string().describe('user:<id>, role:<id>, app:<id>, group:<id> or privilege:<uuid>'),
@@ -72,7 +72,7 @@ const settingsFields = {
   risk_level: z.enum(RISK_LEVELS).nullable(),
 }
 
-const Entitlement = z
+export const Entitlement = z
   .object({
     integration_id: z.string(),
     id: z.string().describe('role:<id>:member, role:<id>:admin, app:<id>:access, group:<id>:member or privilege:<uuid>:assigned'),
@@ -84,11 +84,11 @@ const Entitlement = z
   })
   .meta({ id: 'Entitlement', description: 'Something that can be held, with its governance settings' })
 
-const EntitlementDetail = Entitlement.extend({
+export const EntitlementDetail = Entitlement.extend({
   owners: z.array(z.object({ id: z.string(), email: z.string(), display_name: z.string() })),
 }).meta({ id: 'EntitlementDetail', description: 'An entitlement with its settings and owners' })
 
-const Grant = z
+export const Grant = z
   .object({
     integration_id: z.string(),
     id: z.string().describe('<entitlement id>:<principal id>'),

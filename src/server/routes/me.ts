@@ -5,7 +5,7 @@ import { enforce } from '../rate-limit.js'
 import { ApiToken, User, idParams, newPassword, page, pageQuery, tokenDays } from '../schemas.js'
 import type { RouteContext, ZodApp } from './context.js'
 
-const Me = z.object({
+export const Me = z.object({
   user: User,
   roles: z.array(z.object({ id: z.string(), label: z.string() })),
   permissions: z.array(z.string()).describe('What the roles allow (see GET /api/v1/roles)'),

@@ -34,8 +34,8 @@ const runFields = {
   warnings: z.number(),
   error: z.string().nullable(),
 }
-const SyncRunSummary = z.object(runFields).meta({ id: 'SyncRunSummary', description: 'One sync or upload of an integration' })
-const SyncRun = z.object({ ...runFields, log: z.array(LogLine) }).meta({ id: 'SyncRun', description: 'One sync or upload of an integration, with its log' })
+export const SyncRunSummary = z.object(runFields).meta({ id: 'SyncRunSummary', description: 'One sync or upload of an integration' })
+export const SyncRun = z.object({ ...runFields, log: z.array(LogLine) }).meta({ id: 'SyncRun', description: 'One sync or upload of an integration, with its log' })
 
 const UploadResult = z
   .object({ run_id: z.string(), integration_id: z.string(), counts: Counts, grants_added: z.number(), grants_removed: z.number(), baseline: z.boolean() })

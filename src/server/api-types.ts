@@ -1,0 +1,38 @@
+import type { z } from 'zod'
+import type { ErrorBody } from './errors.js'
+import type { SignedIn } from './routes/auth.js'
+import type { IdentityDetail } from './routes/governance.js'
+import type { IntegrationSchema } from './routes/integrations.js'
+import type { App, AppDetail, Entitlement, EntitlementDetail, Grant, InventoryResource } from './routes/inventory.js'
+import type { Me } from './routes/me.js'
+import type { SyncRun, SyncRunSummary } from './routes/syncs.js'
+import type { ApiToken, AuditEntry, Identity, Job, User } from './schemas.js'
+
+/**
+ * The API's response bodies as TypeScript types, inferred from the route schemas. The web UI
+ * imports these (types only, erased at build), so a change to a response shape fails its
+ * typecheck instead of a page at run time.
+ */
+
+export type ApiErrorBody = z.output<typeof ErrorBody>
+export interface ApiPage<T> {
+  items: T[]
+  next_cursor: string | null
+}
+export type ApiSignedIn = z.output<typeof SignedIn>
+export type ApiMe = z.output<typeof Me>
+export type ApiUser = z.output<typeof User>
+export type ApiTokenInfo = z.output<typeof ApiToken>
+export type ApiIdentity = z.output<typeof Identity>
+export type ApiIdentityDetail = z.output<typeof IdentityDetail>
+export type ApiAuditEntry = z.output<typeof AuditEntry>
+export type ApiJob = z.output<typeof Job>
+export type ApiIntegration = z.output<typeof IntegrationSchema>
+export type ApiSyncRunSummary = z.output<typeof SyncRunSummary>
+export type ApiSyncRun = z.output<typeof SyncRun>
+export type ApiApp = z.output<typeof App>
+export type ApiAppDetail = z.output<typeof AppDetail>
+export type ApiResource = z.output<typeof InventoryResource>
+export type ApiEntitlement = z.output<typeof Entitlement>
+export type ApiEntitlementDetail = z.output<typeof EntitlementDetail>
+export type ApiGrant = z.output<typeof Grant>

@@ -1,0 +1,21 @@
+// Response types come from the server's schemas (types only, erased at build).
+export type {
+  ApiApp,
+  ApiAppDetail,
+  ApiAuditEntry,
+  ApiEntitlement,
+  ApiEntitlementDetail,
+  ApiGrant,
+  ApiIdentity,
+  ApiIdentityDetail,
+  ApiIntegration,
+  ApiJob,
+  ApiMe,
+  ApiPage,
+  ApiResource,
+  ApiSignedIn,
+  ApiSyncRun,
+  ApiSyncRunSummary,
+  ApiTokenInfo,
+  ApiUser,
+} from '../../../src/server/api-types.js'

@@ -1,0 +1,8 @@
+export { useApi, usePaged, usePoll } from './use-api.js'
+export type { Loaded, Paged } from './use-api.js'
+export { navigate, useRoute, Link, useQueryParams } from './router.js'
+export type { Route } from './router.js'
+export { useSession, SessionContext } from './session.js'
+export type { Session } from './session.js'
+export { useSubmit } from './use-submit.js'
+export type { Submit } from './use-submit.js'

@@ -1,0 +1,2 @@
+export { AppsPage } from './list.js'
+export { AppPage } from './detail.js'

@@ -1,0 +1,3 @@
+export { IntegrationsPage } from './list.js'
+export { AddIntegrationPage } from './add.js'
+export { IntegrationPage } from './detail.js'

@@ -1,0 +1,7 @@
+import type { PageProps } from '../../app.js'
+import { PageHeader } from '../../components/index.js'
+
+// TODO(issue 7): stub, being built.
+export function PersonPage(_props: PageProps) {
+  return <PageHeader title="Person" />
+}

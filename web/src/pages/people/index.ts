@@ -1,0 +1,2 @@
+export { PeoplePage } from './list.js'
+export { PersonPage } from './detail.js'
