@@ -7,7 +7,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const web = join(import.meta.dirname, '..', 'web')
-const built = join(web, 'dist', 'index.html')
+// WARDEN_WEB_DIST: build somewhere else (warden serve reads the same variable).
+const outDir = process.env.WARDEN_WEB_DIST ?? join(web, 'dist')
+const built = join(outDir, 'index.html')
 
 function newest(path) {
   const s = statSync(path)
@@ -20,6 +22,6 @@ const stale = process.argv.includes('--force') || !existsSync(built) || Math.max
 if (stale) {
   process.stderr.write('Building the web console (web/dist)...\n')
   const vite = join(import.meta.dirname, '..', 'node_modules', '.bin', 'vite')
-  const r = spawnSync(vite, ['build', '--logLevel', 'warn', web], { stdio: 'inherit' })
+  const r = spawnSync(vite, ['build', '--logLevel', 'warn', '--outDir', outDir, web], { stdio: 'inherit' })
   process.exitCode = r.status ?? 1
 }

@@ -14,6 +14,10 @@ const run = (label, cmd, args, env = process.env) => {
   return r.status === 0
 }
 
+// Screenshots are this run's artifacts only.
+const shots = join(import.meta.dirname, '..', 'test-results', 'screenshots')
+rmSync(shots, { recursive: true, force: true })
+
 let passed = 0
 let failed = 0
 for (const [label, cmd, args] of [
@@ -40,7 +44,6 @@ if (existsSync(out)) {
 }
 if (!ok && failed === 0) failed++
 rmSync(dir, { recursive: true, force: true })
-const shots = join(import.meta.dirname, '..', 'test-results', 'screenshots')
 if (existsSync(shots)) console.log(`UI screenshots: ${shots}`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exitCode = failed === 0 ? 0 : 1

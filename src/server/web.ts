@@ -11,7 +11,8 @@ import { notFoundHandler } from './errors.js'
  * index.html, and the app's own router shows the page (or its own "not found").
  */
 
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url))
+/** web/dist, or $WARDEN_WEB_DIST (where scripts/build-web.js then builds it too). */
+export const DEFAULT_WEB_ROOT = process.env['WARDEN_WEB_DIST'] ?? fileURLToPath(new URL('../../web/dist', import.meta.url))
 
 /** Only what the built app needs: its own scripts, styles and API. */
 const CSP = [
