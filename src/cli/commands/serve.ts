@@ -205,7 +205,7 @@ async function serve(flags: ServeFlags): Promise<void> {
 
     const setup = await prepareSetup(store)
     const lines = [
-      `Warden is listening on ${url}  (API ${url}/api/v1, docs ${url}/docs)`,
+      `Warden is listening on ${url}  (open it in a browser; API ${url}/api/v1, docs ${url}/docs)`,
       `  database: ${store.location}`,
       `  worker:   ${worker === undefined ? 'off (run `warden worker`)' : `on (${worker.id})`}`,
     ]
