@@ -46,6 +46,7 @@ export {
 } from './accounts.js'
 export type { Authenticated, NewSession, NewWardenUser, SetupInput, SignedIn, UserListFilter, WardenUserPatch } from './accounts.js'
 export { getPerson, listPeople } from './identities.js'
+export type { OneLoginSummary, Person, PersonSummary } from './identities.js'
 export { AUDIT_EXPORT_TYPES, exportAuditLog, listAuditLog, verifyAuditLog } from './audit.js'
 export type { AuditExportFormat } from './audit.js'
 export { JOB_RETENTION_MS, getBackgroundJob, listBackgroundJobs, maintenanceJobs, retryBackgroundJob } from './jobs.js'
@@ -63,12 +64,15 @@ export {
   deleteIntegration,
   getIntegrationView,
   listIntegrationViews,
+  listOwnerCandidates,
+  describeIntegrations,
   setIntegrationOwnersAsAdmin,
   toIntegrationView,
   updateIntegrationSettings,
 } from './integrations.js'
 export type {
   CredentialCheck,
+  DescribedIntegration,
   IntegrationClock,
   IntegrationSettings,
   IntegrationView,
@@ -77,7 +81,6 @@ export type {
 } from './integrations.js'
 // --- end integrations ---
 // --- issue 6: inventory (governance/inventory.ts, ingest.ts) ---
-export type { Person } from './identities.js'
 export { ingestSnapshot } from './ingest.js'
 export type { IngestInput, IngestResult } from './ingest.js'
 export {
@@ -110,6 +113,7 @@ export type {
   ManageAppInput,
   NewManagedApp,
 } from './inventory.js'
+export { GRANTS_BY_APP_LIMIT_MAX, grantsByApp } from './inventory.js'
 // --- end inventory ---
 // --- issue 6: notifications (governance/notifications.ts) ---
 export { EMAIL_JOB, enqueueEmail, notificationJobs } from './notifications.js'

@@ -10,13 +10,16 @@ import {
   getApp,
   getIntegration,
   getUser,
+  appNames,
   listIntegrationOwners,
   listIntegrations,
+  listUsers,
   ownersOfIntegrations,
   setIntegrationOwners,
   updateIntegration,
+  userSummaries,
 } from '../store/index.js'
-import type { App, Database, Integration, IntegrationFilter, IntegrationPatch, Page, PageRequest, Store, User } from '../store/index.js'
+import type { App, Database, Integration, IntegrationFilter, IntegrationPatch, Page, PageRequest, Store, User, UserSummary } from '../store/index.js'
 import { audited } from './audited.js'
 import type { AuditRecord } from './audited.js'
 import type { IntegrationEnv } from './integration-env.js'
@@ -562,6 +565,38 @@ export async function getIntegrationView(store: Store, actor: Actor, id: string)
   const row = await getIntegration(store.db, id)
   if (row === undefined) throw new WardenError('NOT_FOUND', `no integration ${id}`)
   return toIntegrationView(row, await listIntegrationOwners(store.db, id))
+}
+
+/** A view with the names people read: its app's and its owners'. */
+export interface DescribedIntegration extends IntegrationView {
+  app_name: string | null
+  owners: UserSummary[]
+}
+
+/** Adds the app's name and the owners' names to views (two queries, whatever their number). */
+export async function describeIntegrations(store: Store, views: readonly IntegrationView[]): Promise<DescribedIntegration[]> {
+  const [apps, users] = await Promise.all([
+    appNames(store.db, views.map((v) => v.app_id)),
+    userSummaries(store.db, views.flatMap((v) => v.user_ids)),
+  ])
+  return views.map((v) => ({
+    ...v,
+    app_name: apps.get(v.app_id) ?? null,
+    owners: v.user_ids.flatMap((id) => {
+      const u = users.get(id)
+      return u === undefined ? [] : [u]
+    }),
+  }))
+}
+
+/**
+ * Who may be made an integration owner: enabled Super and Integration Administrators. For those
+ * who change owners (an Integration Administrator may not list Warden's users otherwise).
+ */
+export async function listOwnerCandidates(store: Store, actor: Actor, page: PageRequest = {}): Promise<Page<UserSummary>> {
+  authorize(actor, 'integrations:write')
+  const users = await listUsers(store.db, { anyRole: OWNER_ROLES, disabled: false }, page)
+  return { items: users.items.map(({ id, email, display_name }) => ({ id, email, display_name })), next_cursor: users.next_cursor }
 }
 
 /** Integrations oldest first, a page at a time. */

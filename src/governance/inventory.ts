@@ -4,6 +4,7 @@ import { USER_STATUS_NAMES, parseEntitlementId, parseResourceId } from '../model
 import {
   allIntegrationIds,
   appIntegrationIds,
+  countGrantsByApp,
   createApp,
   entitlementsImplying,
   exportGrantsCsv,
@@ -15,6 +16,7 @@ import {
   listAppBindings,
   listAppIntegrations,
   listApps as listAppRows,
+  listCarryingEntitlements,
   listEntitlementOwners,
   listInventoryEntitlements,
   listInventoryResources,
@@ -31,8 +33,10 @@ import {
 import type {
   App,
   AppBinding,
+  AppGrantCount,
   AppFilter,
   AppIntegration,
+  CarryingEntitlement,
   Database,
   EntitlementListFilter,
   EntitlementOwner,
@@ -67,6 +71,8 @@ export interface AppDetail extends App {
   /** For a discovered app: its access entitlement in the integration that found it. */
   access: { integration_id: string; entitlement_id: string } | null
   bindings: AppBinding[]
+  /** For a discovered app: the role memberships that carry its access at the last sync (what manageApp accepts). */
+  carriers: CarryingEntitlement[]
 }
 
 export async function listApps(store: Store, actor: Actor, filter: AppFilter = {}, page: PageRequest = {}): Promise<Page<App>> {
@@ -82,11 +88,14 @@ export async function getApp(store: Store, actor: Actor, id: string): Promise<Ap
 async function appDetail(db: Kysely<Database>, id: string): Promise<AppDetail> {
   const app = await getAppRow(db, id)
   if (app === undefined) throw new WardenError('NOT_FOUND', `no app ${id}`)
+  const access = accessOf(app)
+  const carriers = access === null ? [] : await listCarryingEntitlements(db, access.integration_id, access.entitlement_id)
   return {
     ...app,
     integrations: await listAppIntegrations(db, id),
-    access: accessOf(app),
+    access,
     bindings: await listAppBindings(db, id),
+    carriers: carriers.filter((c) => isRoleMembership(c.entitlement_id)),
   }
 }
 
@@ -409,6 +418,27 @@ async function grantQuery(db: Kysely<Database>, search: GrantSearch): Promise<Gr
 export async function searchGrants(store: Store, actor: Actor, search: GrantSearch = {}, page: PageRequest = {}): Promise<Page<GrantRecord>> {
   authorize(actor, 'apps:read')
   return queryGrants(store.db, await grantQuery(store.db, search), page)
+}
+
+export const GRANTS_BY_APP_LIMIT_MAX = 100
+
+/**
+ * The apps with the most access grants (holders of `app:<id>:access`), most first: of one
+ * integration, or of all. Each says how many of its grants OneLogin records directly and which
+ * Warden app (a discovered SCIM app) it is, if any.
+ */
+export async function grantsByApp(store: Store, actor: Actor, filter: { integration_id?: string; limit?: number } = {}): Promise<AppGrantCount[]> {
+  authorize(actor, 'apps:read')
+  const limit = filter.limit ?? 10
+  if (!Number.isInteger(limit) || limit < 1 || limit > GRANTS_BY_APP_LIMIT_MAX) {
+    throw new WardenError('BAD_INPUT', `limit: must be a whole number from 1 to ${GRANTS_BY_APP_LIMIT_MAX}`)
+  }
+  let integrationIds: string[]
+  if (filter.integration_id !== undefined) {
+    await requireIntegration(store.db, filter.integration_id)
+    integrationIds = [filter.integration_id]
+  } else integrationIds = await allIntegrationIds(store.db)
+  return countGrantsByApp(store.db, integrationIds, limit)
 }
 
 export type GrantExportFormat = 'csv'

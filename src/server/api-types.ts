@@ -2,8 +2,10 @@ import type { z } from 'zod'
 import type { ErrorBody } from './errors.js'
 import type { SignedIn } from './routes/auth.js'
 import type { IdentityDetail } from './routes/governance.js'
+import type { OneLoginSummary, PersonSummary } from './routes/governance.js'
+import type { AuditVerification } from './schemas.js'
 import type { IntegrationSchema } from './routes/integrations.js'
-import type { App, AppDetail, Entitlement, EntitlementDetail, Grant, InventoryResource } from './routes/inventory.js'
+import type { App, AppDetail, AppGrantCount, Entitlement, EntitlementDetail, Grant, InventoryResource } from './routes/inventory.js'
 import type { Me } from './routes/me.js'
 import type { SyncRun, SyncRunSummary } from './routes/syncs.js'
 import type { ApiToken, AuditEntry, Identity, Job, User } from './schemas.js'
@@ -36,3 +38,8 @@ export type ApiResource = z.output<typeof InventoryResource>
 export type ApiEntitlement = z.output<typeof Entitlement>
 export type ApiEntitlementDetail = z.output<typeof EntitlementDetail>
 export type ApiGrant = z.output<typeof Grant>
+export type ApiPersonSummary = z.output<typeof PersonSummary>
+export type ApiOneLoginSummary = z.output<typeof OneLoginSummary>
+export type ApiAppGrantCount = z.output<typeof AppGrantCount>
+export type ApiAuditVerification = z.output<typeof AuditVerification>
+export type ApiUserSummary = ApiIntegration['owners'][number]

@@ -199,6 +199,20 @@ describeDialects('integration setup flow (REST)', (t) => {
     const put = await app.inject({ method: 'PUT', url: `/api/v1/integrations/${id}/owners`, headers: owner.bearer, payload: { user_ids: [owner.user.id, other.user.id] } })
     expect(put.statusCode).toBe(200)
     expect(put.json().user_ids).toEqual([owner.user.id, other.user.id].sort())
+    // With the names people read: the app's and the owners'.
+    expect(put.json().app_name).toBe('Payroll')
+    expect(put.json().owners).toEqual(
+      [owner, other].map((p) => ({ id: p.user.id, email: p.user.email, display_name: p.user.display_name })).sort((a, b) => a.id.localeCompare(b.id)),
+    )
+    // The people an owner may add: enabled Super and Integration Administrators only.
+    const disabled = await person(t.store, ['integration-admin'])
+    await t.store.db.updateTable('users').set({ disabled: 1 }).where('id', '=', disabled.user.id).execute()
+    const appAdmin = await person(t.store, ['app-admin'])
+    const candidates = await app.inject({ method: 'GET', url: '/api/v1/integrations/owner-candidates?limit=500', headers: owner.bearer })
+    const candidateIds = (candidates.json() as { items: { id: string }[] }).items.map((c) => c.id)
+    expect(candidateIds).toEqual(expect.arrayContaining([sa.user.id, owner.user.id, other.user.id]))
+    expect(candidateIds).not.toContain(disabled.user.id)
+    expect(candidateIds).not.toContain(appAdmin.user.id)
     const to = (await t.store.db.selectFrom('jobs').select('payload').where('kind', '=', 'notify.email').execute()).map((j) => (JSON.parse(j.payload) as { to: string }).to)
     expect(to).toEqual([owner.user.email, other.user.email])
 

@@ -171,6 +171,7 @@ const TABLE: Row[] = [
     request: () => ({ method: 'POST', url: '/api/v1/integrations', payload: { app_name: `OneLogin ${uniqueEmail()}` } }),
   },
   { route: 'GET /api/v1/integrations', allowed: INTEGRATION_READERS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/integrations' }) },
+  { route: 'GET /api/v1/integrations/owner-candidates', allowed: INTEGRATION_MANAGERS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/integrations/owner-candidates' }) },
   {
     route: 'GET /api/v1/integrations/:id',
     allowed: INTEGRATION_READERS,
@@ -269,6 +270,7 @@ const TABLE: Row[] = [
     request: (f) => ({ method: 'PATCH', url: `/api/v1/integrations/${f.integration.id}/entitlements/role:2:member`, payload: { requestable: true, risk_level: 'high' } }),
   },
   { route: 'GET /api/v1/grants', allowed: ADMINS, ok: 200, request: (f) => ({ method: 'GET', url: `/api/v1/grants?integration_id=${f.integration.id}` }) },
+  { route: 'GET /api/v1/grants/by-app', allowed: ADMINS, ok: 200, request: (f) => ({ method: 'GET', url: `/api/v1/grants/by-app?integration_id=${f.integration.id}` }) },
   { route: 'GET /api/v1/grants/export', allowed: ADMINS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/grants/export?format=csv' }) },
 ]
 

@@ -67,6 +67,13 @@ export async function createApp(db: Kysely<Database>, input: NewApp, clock: Cloc
   return row
 }
 
+/** The names of several apps at once (unknown ids are left out). */
+export async function appNames(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map()
+  const rows = await db.selectFrom('apps').select(['id', 'name']).where('id', 'in', [...new Set(ids)]).execute()
+  return new Map(rows.map((r) => [r.id, r.name]))
+}
+
 export async function getApp(db: Kysely<Database>, id: string): Promise<App | undefined> {
   return db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst()
 }

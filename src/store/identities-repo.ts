@@ -1,8 +1,9 @@
-import type { Kysely, Selectable } from 'kysely'
+import type { Expression, Kysely, Selectable, SqlBool } from 'kysely'
 import { WardenError } from '../errors/index.js'
 import type { Database, IdentitiesTable } from './database.js'
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js'
 import { newId } from './ids.js'
+import { containsText } from './like.js'
 import { decodeCursor, keysetAfter, pageLimit, toPage } from './pagination.js'
 import type { Page, PageRequest } from './pagination.js'
 import { isoTime } from './time.js'
@@ -28,6 +29,8 @@ export interface IdentityFilter {
   /** Only identities linked (true) or not linked (false) to a Warden user. */
   linked?: boolean
   warden_user_id?: string
+  /** Name or email contains this text (case-insensitive). */
+  q?: string
 }
 
 function name(n: string): string {
@@ -91,7 +94,124 @@ export async function listIdentities(db: Kysely<Database>, filter: IdentityFilte
   let q = db.selectFrom('identities').selectAll()
   if (filter.linked !== undefined) q = q.where('warden_user_id', filter.linked ? 'is not' : 'is', null)
   if (filter.warden_user_id !== undefined) q = q.where('warden_user_id', '=', filter.warden_user_id)
+  const text = filter.q?.trim()
+  if (text !== undefined && text !== '') q = q.where((eb) => eb.or([containsText('display_name', text), containsText('email', text)]))
   if (page.cursor) q = q.where(keysetAfter(['email'], decodeCursor('identities', page.cursor, 1), 'asc'))
   const rows = await q.orderBy('email').limit(limit + 1).execute()
   return toPage(rows, limit, 'identities', (i) => [i.email])
+}
+
+/** Who manages a OneLogin user: their manager's account (`user:<id>` in the same integration) and its person. */
+export interface AccountManager {
+  /** The manager's OneLogin user (user:<id>); null when the account has no manager. */
+  id: string | null
+  /** The identity linked to the manager's account; null when it has none or is not in the inventory. */
+  identity_id: string | null
+  /** The manager account's name; null when it is not in the inventory (or there is no manager). */
+  display_name: string | null
+}
+
+/** A OneLogin user linked to an identity, with the traits the People pages show. */
+export interface OneLoginAccount {
+  integration_id: string
+  /** user:<id> */
+  id: string
+  display_name: string
+  email: string | null
+  /** Status by name (active, suspended, ...). */
+  status: string | null
+  /** ISO time of the last sign-in; null for never. */
+  last_login: string | null
+  department: string | null
+  title: string | null
+  manager: AccountManager
+}
+
+const NO_MANAGER: AccountManager = Object.freeze({ id: null, identity_id: null, display_name: null })
+
+function text(v: unknown): string | null {
+  return typeof v === 'string' && v.trim() !== '' ? v : null
+}
+
+function isoOrNull(v: unknown): string | null {
+  if (typeof v !== 'string') return null
+  const ms = Date.parse(v)
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString()
+}
+
+function traitsOf(json: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(json)
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {}
+  } catch {
+    // A damaged row shows as an account without traits rather than failing the whole page.
+    return {}
+  }
+}
+
+/**
+ * The OneLogin accounts (user resources, in any integration) linked to these identities, by
+ * identity, each in integration and id order. Two queries whatever the number of identities: the
+ * accounts, then their managers (traits.manager_id is the manager's user:<id> in the same integration).
+ */
+export async function oneLoginAccountsOf(db: Kysely<Database>, identityIds: readonly string[]): Promise<Map<string, OneLoginAccount[]>> {
+  const byIdentity = new Map<string, OneLoginAccount[]>()
+  if (identityIds.length === 0) return byIdentity
+  const rows = await db
+    .selectFrom('resources')
+    .select(['integration_id', 'id', 'display_name', 'email', 'status', 'traits', 'identity_id'])
+    .where('type', '=', 'user')
+    .where('identity_id', 'in', [...new Set(identityIds)])
+    .orderBy('integration_id')
+    .orderBy('id')
+    .execute()
+
+  const parsed = rows.map((r) => ({ row: r, traits: traitsOf(r.traits) }))
+  // Manager ids per integration, for one lookup of every manager on the page.
+  const wanted = new Map<string, Set<string>>()
+  for (const { row, traits } of parsed) {
+    const managerId = text(traits['manager_id'])
+    if (managerId === null) continue
+    const ids = wanted.get(row.integration_id) ?? new Set<string>()
+    ids.add(managerId)
+    wanted.set(row.integration_id, ids)
+  }
+  const managers = new Map<string, { identity_id: string | null; display_name: string }>()
+  if (wanted.size > 0) {
+    const found = await db
+      .selectFrom('resources')
+      .select(['integration_id', 'id', 'display_name', 'identity_id'])
+      .where((eb) => {
+        const perIntegration: Expression<SqlBool>[] = [...wanted].map(([integrationId, ids]) =>
+          eb.and([eb('integration_id', '=', integrationId), eb('id', 'in', [...ids])]),
+        )
+        return eb.or(perIntegration)
+      })
+      .execute()
+    for (const m of found) managers.set(`${m.integration_id} ${m.id}`, { identity_id: m.identity_id, display_name: m.display_name })
+  }
+
+  for (const { row, traits } of parsed) {
+    if (row.identity_id === null) continue
+    const managerId = text(traits['manager_id'])
+    const manager = managerId === null ? undefined : managers.get(`${row.integration_id} ${managerId}`)
+    const account: OneLoginAccount = {
+      integration_id: row.integration_id,
+      id: row.id,
+      display_name: row.display_name,
+      email: row.email,
+      status: row.status,
+      last_login: isoOrNull(traits['last_login']),
+      department: text(traits['department']),
+      title: text(traits['title']),
+      manager:
+        managerId === null
+          ? NO_MANAGER
+          : { id: managerId, identity_id: manager?.identity_id ?? null, display_name: manager?.display_name ?? null },
+    }
+    const list = byIdentity.get(row.identity_id) ?? []
+    list.push(account)
+    byIdentity.set(row.identity_id, list)
+  }
+  return byIdentity
 }

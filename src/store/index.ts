@@ -30,12 +30,13 @@ export {
   findUserByEmail,
   getUser,
   listUsers,
+  userSummaries,
   normalizeEmail,
   setUserPassword,
   updateUser,
   verifyUserPassword,
 } from './users-repo.js'
-export type { Clock, NewUser, User, UserFilter, UserPatch } from './users-repo.js'
+export type { Clock, NewUser, User, UserFilter, UserPatch, UserSummary } from './users-repo.js'
 export { createSession, deleteExpiredSessions, deleteSession, deleteUserSessions, findSession, touchSession } from './sessions-repo.js'
 export type { NewSession, Session } from './sessions-repo.js'
 export {
@@ -52,6 +53,8 @@ export {
 export type { ApiToken, NewApiToken, SetupToken } from './tokens-repo.js'
 export { createIdentity, findIdentityByEmail, getIdentity, listIdentities, updateIdentity } from './identities-repo.js'
 export type { Identity, IdentityFilter, IdentityPatch, NewIdentity } from './identities-repo.js'
+export { oneLoginAccountsOf } from './identities-repo.js'
+export type { AccountManager, OneLoginAccount } from './identities-repo.js'
 export {
   AUDIT_CSV_COLUMNS,
   appendAudit,
@@ -82,7 +85,7 @@ export type {
   SyncRunsTable,
 } from './database.js'
 export { containsText } from './like.js'
-export { appName, createApp, getApp, listApps, updateApp } from './apps-repo.js'
+export { appName, appNames, createApp, getApp, listApps, updateApp } from './apps-repo.js'
 export type { App, AppFilter, AppPatch, NewApp } from './apps-repo.js'
 // --- issue 6: integrations-repo.ts ---
 export {
@@ -129,7 +132,6 @@ export {
   listAppBindings,
   listAppIntegrations,
   listEntitlementOwners,
-  listIdentityAccounts,
   listInventoryEntitlements,
   listInventoryResources,
   peopleWithoutIdentity,
@@ -156,7 +158,6 @@ export type {
   StagedGrantChange,
   GrantQuery,
   GrantRecord,
-  IdentityAccount,
   InventoryEntitlement,
   InventoryResource,
   ResourceListFilter,
@@ -166,6 +167,8 @@ export type {
   StagedImplication,
   StagedResource,
 } from './inventory-repo.js'
+export { countGrantsByApp, listCarryingEntitlements } from './inventory-repo.js'
+export type { AppGrantCount, CarryingEntitlement } from './inventory-repo.js'
 // --- end inventory-repo ---
 // --- issue 6: sync-runs-repo.ts ---
 export {

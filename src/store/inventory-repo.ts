@@ -805,22 +805,22 @@ export async function entitlementsImplying(db: Kysely<Database>, integrationId: 
   return rows.map((r) => r.from_entitlement)
 }
 
-/** A OneLogin account (a user resource) linked to an identity. */
-export interface IdentityAccount {
-  integration_id: string
-  id: string
-  display_name: string
-  email: string | null
-  status: string | null
+/** An entitlement that carries another (e.g. a role membership that gives an app), with its name. */
+export interface CarryingEntitlement {
+  entitlement_id: string
+  /** Its name in the inventory (null when a sync no longer lists it). */
+  entitlement_name: string | null
 }
 
-export async function listIdentityAccounts(db: Kysely<Database>, identityId: string): Promise<IdentityAccount[]> {
+/** entitlementsImplying with each one's name: what a page offers to bind a SCIM app to. */
+export async function listCarryingEntitlements(db: Kysely<Database>, integrationId: string, to: string): Promise<CarryingEntitlement[]> {
   return db
-    .selectFrom('resources')
-    .select(['integration_id', 'id', 'display_name', 'email', 'status'])
-    .where('identity_id', '=', identityId)
-    .orderBy('integration_id')
-    .orderBy('id')
+    .selectFrom('implications as i')
+    .leftJoin('entitlements as e', (j) => j.onRef('e.integration_id', '=', 'i.integration_id').onRef('e.id', '=', 'i.from_entitlement'))
+    .select(['i.from_entitlement as entitlement_id', 'e.display_name as entitlement_name'])
+    .where('i.integration_id', '=', integrationId)
+    .where('i.to_entitlement', '=', to)
+    .orderBy('i.from_entitlement')
     .execute()
 }
 
@@ -903,6 +903,8 @@ export interface GrantRecord {
   principal_name: string
   principal_email: string | null
   principal_status: string | null
+  /** The identity a user principal is linked to by email (null for roles, or an unlinked user). */
+  principal_identity_id: string | null
   direct: boolean
   sources: string[]
 }
@@ -917,6 +919,7 @@ interface GrantJoinRow {
   principal_name: string | null
   principal_email: string | null
   principal_status: string | null
+  principal_identity_id: string | null
 }
 
 function toGrant(r: GrantJoinRow): GrantRecord {
@@ -929,6 +932,7 @@ function toGrant(r: GrantJoinRow): GrantRecord {
     principal_name: r.principal_name ?? r.principal_id,
     principal_email: r.principal_email,
     principal_status: r.principal_status,
+    principal_identity_id: r.principal_identity_id,
     direct: Number(r.direct) === 1,
     sources: JSON.parse(r.sources) as string[],
   }
@@ -951,6 +955,7 @@ function grantsMatching(db: Kysely<Database>, filter: GrantQuery) {
       'p.display_name as principal_name',
       'p.email as principal_email',
       'p.status as principal_status',
+      'p.identity_id as principal_identity_id',
     ])
   const none = sql<SqlBool>`1 = 0`
   if (filter.integration_ids !== undefined) {
@@ -1018,6 +1023,72 @@ export async function* streamGrants(db: Kysely<Database>, filter: GrantQuery = {
     if (rows.length < batchSize || last === undefined) return
     after = keysetAfter(GRANT_KEY, [last.integration_id, last.entitlement_id, last.principal_id], 'asc')
   }
+}
+
+/** One OneLogin app's access grants, counted (the "grants by application" chart). */
+export interface AppGrantCount {
+  integration_id: string
+  /** The OneLogin app, `app:<id>`. */
+  resource_id: string
+  /** The Warden app's name when a sync discovered one for it (it may be renamed in Warden), else OneLogin's. */
+  app_name: string
+  /** The Warden app discovered from it (a SCIM app), or null. */
+  warden_app_id: string | null
+  /** Holders of `app:<id>:access`. */
+  grants: number
+  /** Of those, the ones OneLogin records directly (not only through a role). */
+  direct_grants: number
+}
+
+/**
+ * The apps of these integrations with the most access grants, most first (ties by integration and
+ * entitlement id), at most `limit`. One statement: the grants of `app:…:access` entitlements are
+ * a range of the grants' primary key per integration, counted by group, and only the top `limit`
+ * groups are joined with their names and Warden apps.
+ */
+export async function countGrantsByApp(db: Kysely<Database>, integrationIds: readonly string[], limit: number): Promise<AppGrantCount[]> {
+  if (integrationIds.length === 0) return []
+  let counted = db
+    .selectFrom('grants as g')
+    .select((eb) => [
+      'g.integration_id',
+      'g.entitlement_id',
+      eb.fn.countAll<number | string>().as('grant_count'),
+      eb.fn.sum<number | string>('g.direct').as('direct_count'),
+    ])
+  // Naming the integrations (as grant search does) lets the key's range serve the app prefix.
+  counted = integrationIds.length === 1 ? counted.where('g.integration_id', '=', integrationIds[0] as string) : counted.where('g.integration_id', 'in', [...integrationIds])
+  // `app:` up to `app;` (';' follows ':'): every app entitlement, and only those (app:<id>:access).
+  const top = counted
+    .where('g.entitlement_id', '>=', 'app:')
+    .where('g.entitlement_id', '<', 'app;')
+    .groupBy(['g.integration_id', 'g.entitlement_id'])
+    .orderBy('grant_count', 'desc')
+    .orderBy('g.integration_id')
+    .orderBy('g.entitlement_id')
+    .limit(limit)
+    .as('t')
+  const rows = await db
+    .selectFrom(top)
+    .leftJoin('entitlements as e', (j) => j.onRef('e.integration_id', '=', 't.integration_id').onRef('e.id', '=', 't.entitlement_id'))
+    .leftJoin('resources as r', (j) => j.onRef('r.integration_id', '=', 'e.integration_id').onRef('r.id', '=', 'e.resource_id'))
+    .leftJoin('apps as a', (j) => j.onRef('a.source_integration_id', '=', 'e.integration_id').onRef('a.source_resource_id', '=', 'e.resource_id'))
+    .select(['t.integration_id', 't.entitlement_id', 't.grant_count', 't.direct_count', 'e.resource_id', 'r.display_name as resource_name', 'a.id as warden_app_id', 'a.name as warden_app_name'])
+    .orderBy('t.grant_count', 'desc')
+    .orderBy('t.integration_id')
+    .orderBy('t.entitlement_id')
+    .execute()
+  return rows.map((r) => {
+    const resourceId = r.resource_id ?? r.entitlement_id.replace(/:access$/, '')
+    return {
+      integration_id: r.integration_id,
+      resource_id: resourceId,
+      app_name: r.warden_app_name ?? r.resource_name ?? resourceId,
+      warden_app_id: r.warden_app_id,
+      grants: Number(r.grant_count),
+      direct_grants: Number(r.direct_count ?? 0),
+    }
+  })
 }
 
 export const GRANT_CSV_COLUMNS = [

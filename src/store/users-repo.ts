@@ -38,7 +38,16 @@ export interface UserPatch {
 
 export interface UserFilter {
   role?: string
+  /** Users holding at least one of these roles. */
+  anyRole?: readonly string[]
   disabled?: boolean
+}
+
+/** What other people see of a user: enough to recognise them. */
+export interface UserSummary {
+  id: string
+  email: string
+  display_name: string
 }
 
 export interface Clock {
@@ -173,10 +182,19 @@ export async function listUsers(db: Kysely<Database>, filter: UserFilter = {}, p
   const limit = pageLimit(page.limit)
   let q = db.selectFrom('users').selectAll()
   if (filter.role !== undefined) q = q.where('roles', 'like', roleFilter(filter.role))
+  const anyRole = filter.anyRole
+  if (anyRole !== undefined) q = q.where((eb) => eb.or(anyRole.map((r) => eb('roles', 'like', roleFilter(r)))))
   if (filter.disabled !== undefined) q = q.where('disabled', '=', filter.disabled ? 1 : 0)
   if (page.cursor) q = q.where(keysetAfter(['email'], decodeCursor('users', page.cursor, 1), 'asc'))
   const rows = await q.orderBy('email').limit(limit + 1).execute()
   return toPage(rows.map(toUser), limit, 'users', (u) => [u.email])
+}
+
+/** Several users' summaries at once (unknown ids are left out). */
+export async function userSummaries(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, UserSummary>> {
+  if (ids.length === 0) return new Map()
+  const rows = await db.selectFrom('users').select(['id', 'email', 'display_name']).where('id', 'in', [...new Set(ids)]).execute()
+  return new Map(rows.map((r) => [r.id, r]))
 }
 
 /** How many users match, e.g. `countUsers(db, { role: 'admin', disabled: false })` to offer first-admin setup. */

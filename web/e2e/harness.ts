@@ -100,6 +100,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
     announced = true
     console.log(`UI screenshots: ${SCREENSHOT_DIR}`)
   }
+  // From the top: a full-page shot of a scrolled page draws the sticky top bar mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true })
 }
 

@@ -12,7 +12,7 @@ import {
   verifyAuditLog,
 } from '../../governance/index.js'
 import { authOf } from '../auth.js'
-import { AuditEntry, AuditVerification, Identity, JOB_STATUSES, Job, booleanQuery, idParams, page, pageQuery } from '../schemas.js'
+import { AuditEntry, AuditVerification, Identity, JOB_STATUSES, Job, booleanQuery, idParams, page, pageQuery, timestamp } from '../schemas.js'
 import type { RouteContext, ZodApp } from './context.js'
 
 const auditFilter = {
@@ -24,7 +24,28 @@ const auditFilter = {
   to: z.iso.datetime({ offset: true }).optional().describe('Entries before this time'),
 }
 
-export const IdentityDetail = Identity.extend({
+const managerFields = {
+  identity_id: z.string().nullable().describe("The manager's identity (null: none, or their account has no identity)"),
+  display_name: z.string().nullable().describe("The manager's name in OneLogin (null: no manager, or not in the inventory)"),
+}
+
+export const OneLoginSummary = z
+  .object({
+    status: z.string().nullable().describe("The primary account's status by name (active, suspended, ...)"),
+    last_login: timestamp.nullable().describe("The primary account's last sign-in; null for never"),
+    manager: z.object(managerFields).describe("The primary account's manager (both null: no manager)"),
+    accounts: z.number().int().describe('How many OneLogin users (in any integration) are linked to the person'),
+  })
+  .meta({
+    id: 'OneLoginSummary',
+    description: "A person's OneLogin accounts in short; the primary account is the one that signed in last (else the first by integration and id)",
+  })
+
+export const PersonSummary = Identity.extend({
+  onelogin: OneLoginSummary.nullable().describe('null: no OneLogin user is linked to the person'),
+}).meta({ id: 'PersonSummary', description: 'A person with their OneLogin status, manager and last sign-in' })
+
+export const IdentityDetail = PersonSummary.extend({
   accounts: z
     .array(
       z.object({
@@ -33,6 +54,10 @@ export const IdentityDetail = Identity.extend({
         display_name: z.string(),
         email: z.string().nullable(),
         status: z.string().nullable(),
+        last_login: timestamp.nullable(),
+        department: z.string().nullable(),
+        title: z.string().nullable(),
+        manager: z.object({ id: z.string().nullable().describe("The manager's OneLogin user (user:<id>)"), ...managerFields }),
       }),
     )
     .describe("The OneLogin users (in any integration) whose email is the identity's"),
@@ -44,13 +69,17 @@ export function registerGovernanceRoutes(app: ZodApp, ctx: RouteContext): void {
     config: { access: 'identities:read' },
     schema: {
       tags: ['identities'],
-      summary: 'List identities (people synced from OneLogin) by email',
-      querystring: z.strictObject({ linked: booleanQuery.optional().describe('Only those linked (or not) to a Warden user'), ...pageQuery }),
-      response: { 200: page(Identity) },
+      summary: 'List identities (people synced from OneLogin) by email, each with their OneLogin status, manager and last sign-in',
+      querystring: z.strictObject({
+        linked: booleanQuery.optional().describe('Only those linked (or not) to a Warden user'),
+        q: z.string().min(1).max(200).optional().describe('Name or email contains (case-insensitive)'),
+        ...pageQuery,
+      }),
+      response: { 200: page(PersonSummary) },
     },
     handler: async (request) => {
-      const { limit, cursor, linked } = request.query
-      return listPeople(ctx.store, authOf(request).actor, linked === undefined ? {} : { linked }, { limit, cursor })
+      const { limit, cursor, linked, q } = request.query
+      return listPeople(ctx.store, authOf(request).actor, { ...(linked === undefined ? {} : { linked }), ...(q === undefined ? {} : { q }) }, { limit, cursor })
     },
   })
 
@@ -58,7 +87,7 @@ export function registerGovernanceRoutes(app: ZodApp, ctx: RouteContext): void {
     config: { access: 'identities:read' },
     schema: {
       tags: ['identities'],
-      summary: 'One identity, with the OneLogin accounts linked to it by email',
+      summary: 'One identity, with the OneLogin accounts linked to it by email (status, last sign-in, manager, department, title)',
       params: idParams('idn', 'identity', 'an'),
       response: { 200: IdentityDetail },
     },

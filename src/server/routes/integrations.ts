@@ -5,14 +5,18 @@ import {
   SYNC_INTERVAL_MINUTES_MAX,
   createOneLoginIntegration,
   deleteIntegration,
+  describeIntegrations,
   getIntegrationView,
   listIntegrationViews,
+  listOwnerCandidates,
   setIntegrationOwnersAsAdmin,
   updateIntegrationSettings,
 } from '../../governance/index.js'
 import { authOf } from '../auth.js'
 import { idParams, page, pageQuery, timestamp, wardenId } from '../schemas.js'
 import type { RouteContext, ZodApp } from './context.js'
+import type { IntegrationView } from '../../governance/index.js'
+import type { Store } from '../../store/index.js'
 
 /**
  * OneLogin integrations (connectors): add one, save its settings, change its owners, delete it.
@@ -22,6 +26,10 @@ import type { RouteContext, ZodApp } from './context.js'
  */
 
 const STATUSES = ['not_connected', 'syncing', 'connected', 'error'] as const
+
+const UserSummary = z
+  .object({ id: z.string(), email: z.string(), display_name: z.string() })
+  .meta({ id: 'UserSummary', description: 'A Warden user as others see them' })
 const MODES = ['hosted', 'self-hosted'] as const
 
 export const IntegrationSchema = z
@@ -34,6 +42,8 @@ export const IntegrationSchema = z
     oauth_client_cred_grant_client_id: z.string().nullable(),
     client_secret_set: z.boolean().describe('Whether a client secret is stored; the secret itself is never returned'),
     user_ids: z.array(z.string()).describe("The integration owners' Warden user ids"),
+    app_name: z.string().nullable().describe("The app's name"),
+    owners: z.array(UserSummary).describe('The owners, with their names (the same users as user_ids)'),
     sync_privileges: z.boolean(),
     sync_interval_minutes: z.number().int(),
     full_sync_interval_hours: z.number().int(),
@@ -73,6 +83,11 @@ const settingsFields = {
 
 const userIds = z.array(userId).min(1).max(INTEGRATION_OWNERS_MAX)
 
+/** One integration as the API answers it, with its app's and owners' names. */
+export async function described(store: Store, view: IntegrationView) {
+  return (await describeIntegrations(store, [view]))[0] as Awaited<ReturnType<typeof describeIntegrations>>[number]
+}
+
 export function registerIntegrationRoutes(app: ZodApp, ctx: RouteContext): void {
   app.post('/api/v1/integrations', {
     config: { access: 'integrations:write' },
@@ -95,7 +110,7 @@ export function registerIntegrationRoutes(app: ZodApp, ctx: RouteContext): void 
     },
     handler: async (request, reply) => {
       const view = await createOneLoginIntegration(ctx.store, ctx.env, authOf(request).actor, request.body)
-      return reply.code(201).send(view)
+      return reply.code(201).send(await described(ctx.store, view))
     },
   })
 
@@ -114,14 +129,26 @@ export function registerIntegrationRoutes(app: ZodApp, ctx: RouteContext): void 
     },
     handler: async (request) => {
       const { limit, cursor, ...filter } = request.query
-      return listIntegrationViews(ctx.store, authOf(request).actor, filter, { limit, cursor })
+      const views = await listIntegrationViews(ctx.store, authOf(request).actor, filter, { limit, cursor })
+      return { items: await describeIntegrations(ctx.store, views.items), next_cursor: views.next_cursor }
     },
+  })
+
+  app.get('/api/v1/integrations/owner-candidates', {
+    config: { access: 'integrations:write' },
+    schema: {
+      tags: ['integrations'],
+      summary: 'Who may be made an integration owner: enabled Super and Integration Administrators, by email',
+      querystring: z.strictObject(pageQuery),
+      response: { 200: page(UserSummary) },
+    },
+    handler: async (request) => listOwnerCandidates(ctx.store, authOf(request).actor, request.query),
   })
 
   app.get('/api/v1/integrations/:id', {
     config: { access: 'integrations:read' },
     schema: { tags: ['integrations'], summary: 'One integration', params: integrationId, response: { 200: IntegrationSchema } },
-    handler: async (request) => getIntegrationView(ctx.store, authOf(request).actor, request.params.id),
+    handler: async (request) => described(ctx.store, await getIntegrationView(ctx.store, authOf(request).actor, request.params.id)),
   })
 
   app.patch('/api/v1/integrations/:id/settings', {
@@ -139,7 +166,7 @@ export function registerIntegrationRoutes(app: ZodApp, ctx: RouteContext): void 
       body: z.strictObject(settingsFields),
       response: { 200: IntegrationSchema },
     },
-    handler: async (request) => updateIntegrationSettings(ctx.store, ctx.env, authOf(request).actor, request.params.id, request.body),
+    handler: async (request) => described(ctx.store, await updateIntegrationSettings(ctx.store, ctx.env, authOf(request).actor, request.params.id, request.body)),
   })
 
   app.put('/api/v1/integrations/:id/owners', {
@@ -154,7 +181,8 @@ export function registerIntegrationRoutes(app: ZodApp, ctx: RouteContext): void 
       body: z.strictObject({ user_ids: userIds }),
       response: { 200: IntegrationSchema },
     },
-    handler: async (request) => setIntegrationOwnersAsAdmin(ctx.store, ctx.env, authOf(request).actor, request.params.id, request.body.user_ids),
+    handler: async (request) =>
+      described(ctx.store, await setIntegrationOwnersAsAdmin(ctx.store, ctx.env, authOf(request).actor, request.params.id, request.body.user_ids)),
   })
 
   app.delete('/api/v1/integrations/:id', {

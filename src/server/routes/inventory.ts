@@ -3,6 +3,7 @@ import { z } from 'zod'
 import {
   DESCRIPTION_MAX,
   ENTITLEMENT_OWNERS_MAX,
+  GRANTS_BY_APP_LIMIT_MAX,
   GRANT_EXPORT_TYPES,
   MAX_DURATION_MINUTES_MAX,
   RISK_LEVELS,
@@ -12,6 +13,7 @@ import {
   getApp,
   getEntitlement,
   getResource,
+  grantsByApp,
   listApps,
   listEntitlements,
   listResources,
@@ -50,6 +52,9 @@ export const AppDetail = App.extend({
   bindings: z
     .array(z.object({ integration_id: z.string(), entitlement_id: z.string(), entitlement_name: z.string().nullable(), created_at: timestamp }))
     .describe('The OneLogin role memberships a managed SCIM app is bound to (requests provision through them)'),
+  carriers: z
+    .array(z.object({ entitlement_id: z.string(), entitlement_name: z.string().nullable() }))
+    .describe("A discovered app's carriers: the OneLogin role memberships that give its access at the last sync (what manage accepts)"),
 }).meta({ id: 'AppDetail', description: 'An app with its integrations and, for a managed SCIM app, its role bindings' })
 
 export const InventoryResource = z
@@ -98,10 +103,22 @@ export const Grant = z
     principal_name: z.string(),
     principal_email: z.string().nullable(),
     principal_status: z.string().nullable(),
+    principal_identity_id: z.string().nullable().describe('The identity a user principal is linked to by email (null for roles and unlinked users)'),
     direct: z.boolean().describe('OneLogin records the assignment itself (a role membership, a group)'),
     sources: z.array(z.string()).describe('Entitlements through which it is (also) held, e.g. app access through role:<id>:member'),
   })
   .meta({ id: 'Grant', description: 'Who holds what, and why' })
+
+export const AppGrantCount = z
+  .object({
+    integration_id: z.string(),
+    resource_id: z.string().describe('The OneLogin app (app:<id>)'),
+    app_name: z.string().describe("The Warden app's name when one was discovered from it, else OneLogin's"),
+    warden_app_id: z.string().nullable().describe('The Warden app discovered from it (a SCIM app), or null'),
+    grants: z.number().int().describe('Holders of app:<id>:access'),
+    direct_grants: z.number().int().describe('Of those, the grants OneLogin records directly (not only through a role)'),
+  })
+  .meta({ id: 'AppGrantCount', description: "One OneLogin app's access grants, counted" })
 
 const ONELOGIN_ID = '[1-9][0-9]{0,15}'
 const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
@@ -285,6 +302,24 @@ export function registerInventoryRoutes(app: ZodApp, ctx: RouteContext): void {
     handler: async (request) => {
       const { limit, cursor, ...filter } = request.query
       return searchGrants(ctx.store, authOf(request).actor, filter, { limit, cursor })
+    },
+  })
+
+  app.get('/api/v1/grants/by-app', {
+    config: { access: 'apps:read' },
+    schema: {
+      tags: ['inventory'],
+      summary: 'The apps with the most access grants (the "grants by application" chart)',
+      description: 'Counts the holders of each `app:<id>:access`, most first (ties by integration and app), of one integration or of all.',
+      querystring: z.strictObject({
+        integration_id: wardenId('int', 'integration', 'an').optional(),
+        limit: z.coerce.number().int().min(1).max(GRANTS_BY_APP_LIMIT_MAX).default(10).describe(`How many apps (default 10, at most ${GRANTS_BY_APP_LIMIT_MAX})`),
+      }),
+      response: { 200: z.object({ items: z.array(AppGrantCount) }) },
+    },
+    handler: async (request) => {
+      const { integration_id, limit } = request.query
+      return { items: await grantsByApp(ctx.store, authOf(request).actor, { ...(integration_id === undefined ? {} : { integration_id }), limit }) }
     },
   })
 

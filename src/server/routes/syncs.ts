@@ -10,7 +10,7 @@ import type { SyncRun as SyncRunRow } from '../../store/index.js'
 import { authOf, uploaderOf } from '../auth.js'
 import { idParams, page, pageQuery, timestamp, wardenId } from '../schemas.js'
 import type { RouteContext, ZodApp } from './context.js'
-import { IntegrationSchema } from './integrations.js'
+import { IntegrationSchema, described } from './integrations.js'
 
 
 const Counts = z
@@ -82,7 +82,7 @@ export function registerSyncRoutes(app: ZodApp, ctx: RouteContext): void {
       handler: async (request) => {
         const { actor } = authOf(request)
         await setSyncPaused(ctx.store, actor, request.params.id, paused)
-        return getIntegrationView(ctx.store, actor, request.params.id)
+        return described(ctx.store, await getIntegrationView(ctx.store, actor, request.params.id))
       },
     })
   }

@@ -1,6 +1,8 @@
 // Response types come from the server's schemas (types only, erased at build).
 export type {
   ApiApp,
+  ApiAppGrantCount,
+  ApiAuditVerification,
   ApiAppDetail,
   ApiAuditEntry,
   ApiEntitlement,
@@ -11,11 +13,14 @@ export type {
   ApiIntegration,
   ApiJob,
   ApiMe,
+  ApiOneLoginSummary,
   ApiPage,
+  ApiPersonSummary,
   ApiResource,
   ApiSignedIn,
   ApiSyncRun,
   ApiSyncRunSummary,
   ApiTokenInfo,
   ApiUser,
+  ApiUserSummary,
 } from '../../../src/server/api-types.js'

@@ -1,9 +1,10 @@
+import { Link } from '../hooks/index.js'
 import { formatNumber } from './format.js'
 
 /**
  * Two small charts in plain SVG/CSS (no chart library): horizontal bars for "how many per thing"
- * and a line for "how much over time". Each has a text title and, for screen readers, a table
- * of its figures.
+ * and a line for "how much over time". Each has a text title; the bars are a list a screen reader
+ * reads as it is, the line has a hidden table of its figures.
  */
 
 export interface Bar {
@@ -14,23 +15,26 @@ export interface Bar {
 
 export function BarChart({ title, bars, unit }: { title: string; bars: Bar[]; unit: string }) {
   const max = Math.max(1, ...bars.map((b) => b.value))
+  // The list itself is what a screen reader reads (label, then figure); only the bar is decoration.
   return (
     <figure className="chart bar-chart">
       <figcaption>{title}</figcaption>
-      <ul aria-hidden="true">
-        {bars.map((b) => (
-          <li key={b.label}>
+      <ul>
+        {bars.map((b, i) => (
+          <li key={i}>
             <span className="bar-label" title={b.label}>
-              {b.href === undefined ? b.label : <a href={b.href}>{b.label}</a>}
+              {b.href === undefined ? b.label : <Link href={b.href}>{b.label}</Link>}
             </span>
-            <span className="bar-track">
+            <span className="bar-track" aria-hidden="true">
               <span className="bar-fill" style={{ width: `${(b.value / max) * 100}%` }} />
             </span>
-            <span className="bar-value">{formatNumber(b.value)}</span>
+            <span className="bar-value">
+              {formatNumber(b.value)}
+              <span className="visually-hidden"> {unit}</span>
+            </span>
           </li>
         ))}
       </ul>
-      <FiguresTable title={title} rows={bars.map((b) => [b.label, b.value])} unit={unit} />
     </figure>
   )
 }
@@ -64,12 +68,14 @@ export function LineChart({ title, points, unit }: { title: string; points: Poin
         </text>
         {points.length > 0 && (
           <>
-            <text className="tick" x={x(0)} y={height - 4} textAnchor="start">
+            <text className="tick" x={x(0)} y={height - 4} textAnchor={points.length === 1 ? 'middle' : 'start'}>
               {points[0]?.label}
             </text>
-            <text className="tick" x={x(points.length - 1)} y={height - 4} textAnchor="end">
-              {points[points.length - 1]?.label}
-            </text>
+            {points.length > 1 && (
+              <text className="tick" x={x(points.length - 1)} y={height - 4} textAnchor="end">
+                {points[points.length - 1]?.label}
+              </text>
+            )}
           </>
         )}
         <path className="line" d={path} />
