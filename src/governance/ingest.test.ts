@@ -119,7 +119,9 @@ describeDialects('ingestSnapshot', (t) => {
       }
       const identity = byEmail.get(u.email.toLowerCase())!
       expect(row.identity_id).toBe(identity.id)
-      expect(identity.display_name).toBe(traits['display_name'])
+      // A person is named by first and last name when OneLogin has them (the account's display name is often a username).
+      const full = [traits['first_name'], traits['last_name']].filter((n) => typeof n === 'string' && n !== '').join(' ')
+      expect(identity.display_name).toBe(full === '' ? traits['display_name'] : full)
       expect(identity.id).toMatch(/^idn_[0-9a-z]{26}$/)
     }
     expect(identities).toHaveLength(withEmail.length)

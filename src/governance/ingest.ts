@@ -237,7 +237,9 @@ function stagedResource(path: string, r: Resource): StagedResource {
   // Only an address can name a person; an identity's email is unique and at most 320 characters.
   if (normalized !== null && EMAIL.test(normalized) && normalized.length <= 320) {
     row.person_email = normalized
-    row.person_name = r.display_name.trim().slice(0, PERSON_NAME_MAX) || normalized.slice(0, PERSON_NAME_MAX)
+    // A person is named by their name; the account's display name is often a username.
+    const full = [r.traits['first_name'], r.traits['last_name']].filter((n): n is string => typeof n === 'string' && n.trim() !== '').map((n) => n.trim()).join(' ')
+    row.person_name = (full || r.display_name.trim()).slice(0, PERSON_NAME_MAX) || normalized.slice(0, PERSON_NAME_MAX)
   }
   return row
 }

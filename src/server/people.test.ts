@@ -85,11 +85,11 @@ describeDialects('people API', (t) => {
         {
           id: await identityOf('olivia.brown@acme.example'),
           email: 'olivia.brown@acme.example',
-          display_name: 'olivia.brown',
+          display_name: 'Olivia Brown',
           warden_user_id: null,
           created_at: expect.any(String),
           updated_at: expect.any(String),
-          onelogin: { status: 'active', last_login: '2026-09-30T15:02:29.661Z', manager: { identity_id: james, display_name: 'james.oconnor' }, accounts: 1 },
+          onelogin: { status: 'active', last_login: '2026-09-30T15:02:29.661Z', manager: { identity_id: james, display_name: "James O'Connor" }, accounts: 1 },
         },
       ],
       next_cursor: null,
@@ -107,11 +107,11 @@ describeDialects('people API', (t) => {
     expect(byEmail.get('ethan.nguyen@acme.example')).toEqual({
       status: 'suspended',
       last_login: '2026-06-12T17:45:33.120Z',
-      manager: { identity_id: james, display_name: 'james.oconnor' },
+      manager: { identity_id: james, display_name: "James O'Connor" },
       accounts: 1,
     })
-    expect(byEmail.get('isaac.moreno@acme.example')).toEqual({ status: 'unactivated', last_login: null, manager: { identity_id: james, display_name: 'james.oconnor' }, accounts: 1 })
-    expect(byEmail.get('james.oconnor@acme.example')?.manager).toEqual({ identity_id: maria, display_name: 'maria.gonzalez' })
+    expect(byEmail.get('isaac.moreno@acme.example')).toEqual({ status: 'unactivated', last_login: null, manager: { identity_id: james, display_name: "James O'Connor" }, accounts: 1 })
+    expect(byEmail.get('james.oconnor@acme.example')?.manager).toEqual({ identity_id: maria, display_name: 'Maria Gonzalez' })
 
     // Pages of a search, in email order.
     const everyone = demoTenant()
@@ -149,7 +149,7 @@ describeDialects('people API', (t) => {
     const account = (integrationId: string) => ({
       integration_id: integrationId,
       id: `user:${OLIVIA}`,
-      display_name: 'olivia.brown',
+      display_name: 'olivia.brown', // the account's name is its OneLogin username; the person's is their name
       email: 'olivia.brown@acme.example',
       department: 'Sales',
     })
@@ -158,24 +158,24 @@ describeDialects('people API', (t) => {
       status: 'active',
       last_login: '2026-09-30T15:02:29.661Z',
       title: 'Account Executive',
-      manager: { id: `user:${JAMES}`, identity_id: james, display_name: 'james.oconnor' },
+      manager: { id: `user:${JAMES}`, identity_id: james, display_name: "James O'Connor" },
     }
     const later = {
       ...account(second),
       status: 'suspended',
       last_login: OLIVIA_LATER_LOGIN,
       title: 'Senior Account Executive',
-      manager: { id: `user:${MARIA}`, identity_id: maria, display_name: 'maria.gonzalez' },
+      manager: { id: `user:${MARIA}`, identity_id: maria, display_name: 'Maria Gonzalez' },
     }
     const detail = await get<PersonBody & { accounts: unknown[] }>(`/api/v1/identities/${id}`)
     expect(detail).toEqual({
       id,
       email: 'olivia.brown@acme.example',
-      display_name: 'olivia.brown',
+      display_name: 'Olivia Brown',
       warden_user_id: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
-      onelogin: { status: 'suspended', last_login: OLIVIA_LATER_LOGIN, manager: { identity_id: maria, display_name: 'maria.gonzalez' }, accounts: 2 },
+      onelogin: { status: 'suspended', last_login: OLIVIA_LATER_LOGIN, manager: { identity_id: maria, display_name: 'Maria Gonzalez' }, accounts: 2 },
       accounts: [earlier, later].sort((a, b) => (a.integration_id < b.integration_id ? -1 : 1)),
     })
     const listed = await get<Page<PersonBody>>('/api/v1/identities?q=olivia')
@@ -183,7 +183,7 @@ describeDialects('people API', (t) => {
 
     // Isaac never signed in anywhere: the first account (by integration) speaks for him.
     const isaac = await get<Page<PersonBody>>('/api/v1/identities?q=isaac')
-    expect(isaac.items.map((p) => p.onelogin)).toEqual([{ status: 'unactivated', last_login: null, manager: { identity_id: james, display_name: 'james.oconnor' }, accounts: 2 }])
+    expect(isaac.items.map((p) => p.onelogin)).toEqual([{ status: 'unactivated', last_login: null, manager: { identity_id: james, display_name: "James O'Connor" }, accounts: 2 }])
 
     const zed = await createIdentity(t.store.db, { email: 'zed@elsewhere.test', display_name: 'Zed Outside' })
     expect(await get(`/api/v1/identities/${zed.id}`)).toMatchObject({ onelogin: null, accounts: [] })

@@ -178,12 +178,14 @@ export async function oneLoginAccountsOf(db: Kysely<Database>, identityIds: read
   }
   const managers = new Map<string, { identity_id: string | null; display_name: string }>()
   if (wanted.size > 0) {
+    // A manager is named as a person (their identity's name) when their account links to one.
     const found = await db
-      .selectFrom('resources')
-      .select(['integration_id', 'id', 'display_name', 'identity_id'])
+      .selectFrom('resources as r')
+      .leftJoin('identities as i', 'i.id', 'r.identity_id')
+      .select(['r.integration_id', 'r.id', 'r.identity_id', (eb) => eb.fn.coalesce('i.display_name', 'r.display_name').as('display_name')])
       .where((eb) => {
         const perIntegration: Expression<SqlBool>[] = [...wanted].map(([integrationId, ids]) =>
-          eb.and([eb('integration_id', '=', integrationId), eb('id', 'in', [...ids])]),
+          eb.and([eb('r.integration_id', '=', integrationId), eb('r.id', 'in', [...ids])]),
         )
         return eb.or(perIntegration)
       })

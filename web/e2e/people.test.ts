@@ -42,17 +42,17 @@ describe('web console: people and the audit log', () => {
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'People' }).click()
     await page.getByRole('heading', { name: 'People', level: 1 }).waitFor()
     // The page looks again by itself while nobody is there yet: wait for the first sync to land.
-    await expect.poll(() => page.getByRole('link', { name: 'olivia.brown', exact: true }).count(), { timeout: 60_000, interval: 1000 }).toBe(1)
+    await expect.poll(() => page.getByRole('link', { name: 'Olivia Brown', exact: true }).count(), { timeout: 60_000, interval: 1000 }).toBe(1)
     expect(await page.getByRole('table', { name: 'People' }).getByRole('row').count()).toBe(26) // 25 people and the header
     await screenshot(page, '40-people-list')
 
     await page.getByLabel('Search people').fill('OLIVIA')
     await page.waitForURL(/\/people\?q=OLIVIA$/)
     await expect.poll(() => page.getByRole('table', { name: 'People' }).getByRole('row').count()).toBe(2)
-    const row = await rowText(page, 'People', 'olivia.brown')
+    const row = await rowText(page, 'People', 'Olivia Brown')
     expect(row).toContain('olivia.brown@acme.example')
     expect(row).toContain('active')
-    expect(row).toContain('james.oconnor')
+    expect(row).toContain("James O'Connor")
     // A search nobody matches says so; the search is in the address, so it survives a reload.
     await page.getByLabel('Search people').fill('nobody-here')
     await page.getByText('No one\'s name or email contains “nobody-here”.').waitFor()
@@ -62,8 +62,8 @@ describe('web console: people and the audit log', () => {
     await page.getByLabel('Search people').fill('OLIVIA')
     await page.waitForURL(/\/people\?q=OLIVIA$/)
 
-    await page.getByRole('link', { name: 'olivia.brown', exact: true }).click()
-    await page.getByRole('heading', { name: 'olivia.brown', level: 1 }).waitFor()
+    await page.getByRole('link', { name: 'Olivia Brown', exact: true }).click()
+    await page.getByRole('heading', { name: 'Olivia Brown', level: 1 }).waitFor()
     const details = page.getByRole('region', { name: 'Details' })
     await expect.poll(() => details.textContent()).toContain('olivia.brown@acme.example')
     const facts = (await details.textContent()) ?? ''
@@ -71,7 +71,7 @@ describe('web console: people and the audit log', () => {
     expect(facts).toContain('active')
     expect(facts).toContain('DepartmentSales')
     expect(facts).toContain('Account Executive')
-    await details.getByRole('link', { name: 'james.oconnor' }).waitFor()
+    await details.getByRole('link', { name: "James O'Connor" }).waitFor()
     const accounts = page.getByRole('table', { name: 'OneLogin accounts' }).getByRole('row')
     expect(await accounts.count()).toBe(2)
     expect(await accounts.nth(1).textContent()).toContain('user:41235012')
@@ -112,8 +112,8 @@ describe('web console: people and the audit log', () => {
     expect(grants.filter((g) => !g.direct).map((g) => g.entitlement_name).sort()).toEqual(OLIVIA_ACCESS.map(([e]) => e).sort())
 
     // The manager's link opens the manager.
-    await details.getByRole('link', { name: 'james.oconnor' }).click()
-    await page.getByRole('heading', { name: 'james.oconnor', level: 1 }).waitFor()
+    await details.getByRole('link', { name: "James O'Connor" }).click()
+    await page.getByRole('heading', { name: "James O'Connor", level: 1 }).waitFor()
     await expect.poll(() => page.getByRole('region', { name: 'Details' }).textContent()).toContain('VP of Sales')
     expect(pageErrors).toEqual([])
     await context.close()
