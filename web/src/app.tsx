@@ -11,6 +11,7 @@ import { AuditPage } from './pages/audit/index.js'
 import { AddIntegrationPage, IntegrationPage, IntegrationsPage } from './pages/integrations/index.js'
 import { NotFound } from './pages/not-found.js'
 import { PeoplePage, PersonPage } from './pages/people/index.js'
+import { CatalogPage, MyRequestsPage, RequestPage, TasksPage, TimeboundPage } from './pages/requests/index.js'
 import { SetupPage } from './pages/setup.js'
 import { SignInPage } from './pages/sign-in.js'
 
@@ -18,6 +19,11 @@ export type PageProps = { params: Record<string, string> }
 
 /** Signed-in pages by path pattern (`:name` is a parameter). */
 const ROUTES: [string, ComponentType<PageProps>][] = [
+  ['/requests/catalog', CatalogPage],
+  ['/requests', MyRequestsPage],
+  ['/requests/:id', RequestPage],
+  ['/tasks', TasksPage],
+  ['/grants/timebound', TimeboundPage],
   ['/integrations', IntegrationsPage],
   ['/integrations/new', AddIntegrationPage],
   ['/integrations/:id', IntegrationPage],
@@ -43,13 +49,13 @@ function match(pattern: string, path: string): Record<string, string> | undefine
   return params
 }
 
-/** Where `/` goes: the first admin page the user may see, else their API tokens. */
+/** Where `/` goes: the first admin page the user may see, else the request catalog. */
 function home(me: ApiMe): string {
   const can = new Set(me.permissions)
   if (can.has('integrations:read')) return '/integrations'
   if (can.has('apps:read')) return '/apps'
   if (can.has('identities:read')) return '/people'
-  return '/account/tokens'
+  return '/requests/catalog'
 }
 
 export function App() {

@@ -1,5 +1,5 @@
 import { useId } from 'react'
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from 'react'
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react'
 
 /**
  * Labelled form controls. A field's error (from the API's `fields`) is shown under it and tied to
@@ -29,6 +29,28 @@ export function TextField({ label, error, hint, id, ...input }: FieldProps & Inp
       )}
       {error !== undefined && (
         <p className="field-error" id={errorId}>
+          {error}
+        </p>
+      )}
+    </div>
+  )
+}
+
+export function TextAreaField({ label, error, hint, id, ...textarea }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const auto = useId()
+  const areaId = id ?? auto
+  const described = [hint !== undefined ? `${areaId}-hint` : '', error !== undefined ? `${areaId}-error` : ''].filter((s) => s !== '').join(' ')
+  return (
+    <div className={`field${error !== undefined ? ' field-invalid' : ''}`}>
+      <label htmlFor={areaId}>{label}</label>
+      <textarea id={areaId} aria-invalid={error !== undefined} {...(described === '' ? {} : { 'aria-describedby': described })} {...textarea} />
+      {hint !== undefined && (
+        <p className="hint" id={`${areaId}-hint`}>
+          {hint}
+        </p>
+      )}
+      {error !== undefined && (
+        <p className="field-error" id={`${areaId}-error`}>
           {error}
         </p>
       )}

@@ -2,12 +2,25 @@ import { useEffect, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
 import { Link, useRoute, useSession } from '../hooks/index.js'
 
-const NAV: { href: string; label: string; permission: string }[] = [
+/** Everyone's pages first (requesting and approving), then the administrators'. null: anyone signed in. */
+const NAV: { href: string; label: string; permission: string | null }[] = [
+  { href: '/requests/catalog', label: 'Request access', permission: null },
+  { href: '/requests', label: 'My requests', permission: null },
+  { href: '/tasks', label: 'Approvals', permission: null },
+  { href: '/grants/timebound', label: 'Time-bound grants', permission: 'access-requests:read' },
   { href: '/integrations', label: 'Integrations', permission: 'integrations:read' },
   { href: '/apps', label: 'Applications', permission: 'apps:read' },
   { href: '/people', label: 'People', permission: 'identities:read' },
   { href: '/audit', label: 'Audit log', permission: 'audit:read' },
 ]
+
+/** Whether `href` is the nav entry for `path` (the longest entry that is a prefix wins: /requests/catalog over /requests). */
+function current(path: string, href: string): boolean {
+  const best = NAV.map((n) => n.href)
+    .filter((h) => path === h || path.startsWith(`${h}/`))
+    .sort((a, b) => b.length - a.length)[0]
+  return best === href
+}
 
 /** The signed-in frame: the admin navigation, the user menu and the page. */
 export function Shell({ children }: { children: ReactNode }) {
@@ -24,9 +37,9 @@ export function Shell({ children }: { children: ReactNode }) {
         </Link>
         <nav aria-label="Admin">
           <ul>
-            {NAV.filter((n) => session.can(n.permission)).map((n) => (
+            {NAV.filter((n) => n.permission === null || session.can(n.permission)).map((n) => (
               <li key={n.href}>
-                <Link href={n.href} aria-current={path === n.href || path.startsWith(`${n.href}/`) ? 'page' : undefined}>
+                <Link href={n.href} aria-current={current(path, n.href) ? 'page' : undefined}>
                   {n.label}
                 </Link>
               </li>

@@ -1,8 +1,8 @@
 import { useId, useState } from 'react'
-import type { FormEvent, TextareaHTMLAttributes } from 'react'
+import type { FormEvent } from 'react'
 import { api } from '../../api/index.js'
 import type { ApiEntitlementDetail } from '../../api/index.js'
-import { Badge, CheckboxField, FormError, SelectField } from '../../components/index.js'
+import { Badge, CheckboxField, FormError, SelectField, TextAreaField } from '../../components/index.js'
 import { useSubmit } from '../../hooks/index.js'
 import { RISK_LABELS, RISK_TONES, formatMinutes } from './shared.js'
 
@@ -169,25 +169,6 @@ function DurationField({ value, unit, onValue, onUnit, error }: { value: string;
       </p>
       {error !== undefined && (
         <p className="field-error" id={errorId}>
-          {error}
-        </p>
-      )}
-    </div>
-  )
-}
-
-function TextAreaField({ label, error, hint, ...textarea }: { label: string; error: string | undefined; hint: string } & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const id = useId()
-  const described = [`${id}-hint`, ...(error === undefined ? [] : [`${id}-error`])].join(' ')
-  return (
-    <div className={`field${error !== undefined ? ' field-invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      <textarea id={id} aria-invalid={error !== undefined} aria-describedby={described} {...textarea} />
-      <p className="hint" id={`${id}-hint`}>
-        {hint}
-      </p>
-      {error !== undefined && (
-        <p className="field-error" id={`${id}-error`}>
           {error}
         </p>
       )}

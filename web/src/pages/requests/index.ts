@@ -1,0 +1,5 @@
+export { CatalogPage } from './catalog.js'
+export { MyRequestsPage } from './mine.js'
+export { RequestPage } from './detail.js'
+export { TasksPage } from './tasks.js'
+export { TimeboundPage } from './timebound.js'
