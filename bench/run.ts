@@ -3,12 +3,14 @@
  * `npm run bench -- sync` (or `user-pages`, `ingest`, or several names) runs only those.
  */
 import { benchIngest } from './ingest.js'
+import { benchJit } from './jit.js'
 import { benchSync } from './sync.js'
 import { benchUserPages } from './user-pages.js'
 
 const benches: { id: string; title: string; run: () => Promise<string> }[] = [
   { id: 'user-pages', title: 'OneLogin client: walk every user page of a 100k-user emulator tenant', run: benchUserPages },
   { id: 'sync', title: 'Sync: full and incremental sync of a 5k and a 100k tenant, against baton-onelogin', run: () => benchSync() },
+  { id: 'jit', title: 'JIT: approval to provisioned and expiry to revoked for 10,000 time-bound grants on PostgreSQL, two workers', run: benchJit },
   { id: 'ingest', title: 'Ingest: a 100k-user, 1.28M-grant sync into SQLite and PostgreSQL, and grant search under load', run: benchIngest },
 ]
 

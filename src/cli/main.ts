@@ -7,6 +7,8 @@ import { registerInventory } from './commands/inventory.js'
 import { registerProvision } from './commands/provision.js'
 import { registerServe } from './commands/serve.js'
 import { registerUpload } from './commands/upload.js'
+import { registerRequest } from './commands/request.js'
+import { registerTasks } from './commands/tasks.js'
 import { reportError } from './errors.js'
 
 /** Builds the `warden` program. Commands register themselves; each lives in commands/. */
@@ -24,6 +26,8 @@ export function buildProgram(running: { emulator?: RunningEmulator } = {}): Comm
   registerProvision(program)
   registerServe(program)
   registerUpload(program)
+  registerRequest(program)
+  registerTasks(program)
   return program
 }
 

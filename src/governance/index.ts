@@ -135,3 +135,167 @@ export { authenticateUploadToken, ingestUpload, issueUploadToken } from './uploa
 export type { IssuedUploadToken, UploadResult } from './uploads.js'
 export { ensureDemoIntegration } from './demo.js'
 // --- end syncs ---
+// --- issue 8: webhooks (governance/webhooks.ts) ---
+export {
+  WEBHOOK_DELIVER_JOB,
+  WEBHOOK_DESCRIPTION_MAX,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_EVENT_TYPES_MAX,
+  WEBHOOK_MAX_ATTEMPTS,
+  WEBHOOK_PURGE_JOB,
+  WEBHOOK_SECRET_MAX,
+  WEBHOOK_SECRET_MIN,
+  WEBHOOK_TEST_EVENT,
+  WEBHOOK_URL_MAX,
+  addWebhook,
+  changeWebhook,
+  checkEventTypes,
+  checkWebhookUrl,
+  emitWebhookEvent,
+  getWebhookView,
+  listWebhookDeliveries,
+  listWebhookViews,
+  removeWebhook,
+  sendTestWebhook,
+  webhookJobs,
+  webhookSignature,
+  webhookWants,
+} from './webhooks.js'
+export type {
+  NewWebhookInput,
+  WebhookAttemptView,
+  WebhookChanges,
+  WebhookClock,
+  WebhookDeliveryView,
+  WebhookJobsOptions,
+  WebhookView,
+  WebhookWithSecret,
+} from './webhooks.js'
+// --- end webhooks ---
+// --- issue 8: SoD rules and drift (governance/sod.ts, drift.ts) ---
+export {
+  SOD_ACTIONS,
+  SOD_APPROVERS_MAX,
+  SOD_DESCRIPTION_MAX,
+  SOD_NAME_MAX,
+  SOD_SET_MAX,
+  conflictsForGrant,
+  createSodRule,
+  deleteSodRule,
+  getSodRule,
+  listSodRules,
+  sodRuleViolations,
+  updateSodRule,
+} from './sod.js'
+export type { NewSodRule, SodConflict, SodRulePatch, SodRuleView } from './sod.js'
+export {
+  DRIFT_ACTIONS,
+  DRIFT_REASON_MAX,
+  DRIFT_SCAN_BATCH,
+  DRIFT_SCAN_JOB,
+  DRIFT_STATES,
+  driftJobs,
+  enqueueDriftScan,
+  getDriftFinding,
+  getDriftSetting,
+  keepDriftFinding,
+  listDriftFindings,
+  revokeDriftFinding,
+  scanAddedGrants,
+  setDriftSetting,
+} from './drift.js'
+export type { DriftJobsOptions, DriftScanPayload, DriftScanResult, DriftSettingView } from './drift.js'
+// --- end SoD rules and drift ---
+// --- issue 8: provisioning orders, time-bound grants, manual tasks (governance/jit.ts) ---
+export {
+  DEFAULT_REMINDER_LEAD_MINUTES,
+  DURATION_MINUTES_MAX,
+  EXPIRE_JOB,
+  MANUAL_TASK_NOTE_MAX,
+  PROVISION_ATTEMPTS,
+  PROVISION_JOB,
+  REMIND_JOB,
+  completeManualTask,
+  getManualTask,
+  grantWasOrdered,
+  jitJobs,
+  listManualTasks,
+  listTimeboundGrants,
+  orderGrant,
+  orderRevoke,
+  ordersOfRequests,
+  ownersOf,
+  reminderLeadMinutesFromEnv,
+  revokeTimeboundGrant,
+} from './jit.js'
+export type {
+  GrantOrder,
+  JitJobsOptions,
+  ManualTaskListFilter,
+  ManualTaskView,
+  OrderEvent,
+  OrderView,
+  TimeboundGrantView,
+  TimeboundListFilter,
+} from './jit.js'
+// --- end jit ---
+// --- issue 8: access requests, approval policies, request settings (requests.ts, approvals.ts, policies.ts, request-settings.ts) ---
+export {
+  APPROVER_TYPES,
+  APPROVER_USERS_MAX,
+  AUTO_APPROVE_RULES_MAX,
+  BUILTIN_POLICY_IDS,
+  ESCALATE_AFTER_HOURS_MAX,
+  HOLDS_ENTITLEMENTS_MAX,
+  POLICY_KINDS,
+  POLICY_STEPS_MAX,
+  STEP_APPROVERS_MAX,
+  createPolicy,
+  deletePolicy,
+  getPolicy,
+  listPolicies,
+  updatePolicy,
+} from './policies.js'
+export type { NewPolicy, PolicyPatch, PolicyStepInput } from './policies.js'
+export {
+  AUDIENCES,
+  AUDIENCE_ENTITLEMENTS_MAX,
+  getAppRequestSettings,
+  getEntitlementRequestSettings,
+  updateAppRequestSettings,
+  updateEntitlementRequestSettings,
+} from './request-settings.js'
+export type {
+  AppRequestSettingsPatch,
+  EffectiveRequestSettings,
+  EntitlementApp,
+  EntitlementRequestSettingsPatch,
+  EntitlementRequestSettingsView,
+} from './request-settings.js'
+export {
+  REASON_MAX,
+  REQUEST_STATES,
+  cancelAccessRequest,
+  createAccessRequest,
+  dropAccess,
+  extendAccessRequest,
+  getAccessRequest,
+  listAccessRequests,
+  listCatalog,
+} from './requests.js'
+export type { CatalogItem, DropRequest, ExtendRequest, NewAccessRequest, RequestListOptions } from './requests.js'
+export { DECISION_REASON_MAX, ESCALATE_BATCH, ESCALATE_JOB, decideTask, escalateDueTasks, getTask, listTasks, reassignTask, requestJobs } from './approvals.js'
+export type { Decision, TaskListOptions } from './approvals.js'
+export type {
+  AccessRequestView,
+  ApprovalTaskView,
+  PersonRef,
+  PlanStep,
+  RequestEventView,
+  RequestPlan,
+  RequestState,
+  StepState,
+  StepView,
+  TaskRequestSummary,
+} from './request-views.js'
+// --- end access requests ---

@@ -34,6 +34,7 @@ import {
   updateApp,
 } from '../store/index.js'
 import type { Database, StagedResource } from '../store/index.js'
+import { enqueueDriftScan } from './drift.js'
 
 export interface IngestResult {
   counts: { resources: Record<ResourceType, number>; entitlements: number; grants: number }
@@ -137,6 +138,8 @@ export async function ingestSnapshot(trx: Kysely<Database>, input: IngestInput):
     const apps = await discoverApps(trx, integrationId, staged.scimApps, previousNames, now)
     lap('apps')
     if (!baseline) await recordGrantEvents(trx, integrationId, runId, now)
+    // Issue 8 drift: a scan of the grants this sync added, queued in this transaction (drift.ts).
+    if (!baseline) await enqueueDriftScan(trx, { integrationId, runId, added: delta.added, removed: delta.removed, now })
     await dropInventoryStaging(trx)
     lap('events')
 

@@ -9,6 +9,11 @@ import type { App, AppDetail, AppGrantCount, Entitlement, EntitlementDetail, Gra
 import type { Me } from './routes/me.js'
 import type { SyncRun, SyncRunSummary } from './routes/syncs.js'
 import type { ApiToken, AuditEntry, Identity, Job, User } from './schemas.js'
+import type { WebhookDeliverySchema, WebhookSchema, WebhookWithSecretSchema } from './routes/webhooks.js' // issue 8
+import type { ManualTask, TimeboundGrant } from './routes/jit.js' // issue 8
+import type { SodRule, SodViolation } from './routes/sod.js' // issue 8
+import type { DriftFinding, DriftSetting } from './routes/drift.js' // issue 8
+import type { AccessRequestSchema, AppRequestSettingsSchema, ApprovalTaskSchema, CatalogItemSchema, EntitlementRequestSettingsSchema, PolicySchema, SodConflictSchema } from './routes/requests.js' // issue 8
 
 /**
  * The API's response bodies as TypeScript types, inferred from the route schemas. The web UI
@@ -43,3 +48,29 @@ export type ApiOneLoginSummary = z.output<typeof OneLoginSummary>
 export type ApiAppGrantCount = z.output<typeof AppGrantCount>
 export type ApiAuditVerification = z.output<typeof AuditVerification>
 export type ApiUserSummary = ApiIntegration['owners'][number]
+// --- issue 8: webhooks ---
+export type ApiWebhook = z.output<typeof WebhookSchema>
+export type ApiWebhookWithSecret = z.output<typeof WebhookWithSecretSchema>
+export type ApiWebhookDelivery = z.output<typeof WebhookDeliverySchema>
+// --- end webhooks ---
+// --- issue 8: time-bound grants and manual tasks (routes/jit.ts) ---
+export type ApiTimeboundGrant = z.output<typeof TimeboundGrant>
+export type ApiManualTask = z.output<typeof ManualTask>
+// --- end jit ---
+// --- issue 8: SoD rules and drift (routes/sod.ts, routes/drift.ts) ---
+export type ApiSodRule = z.output<typeof SodRule>
+export type ApiSodViolation = z.output<typeof SodViolation>
+export type ApiDriftFinding = z.output<typeof DriftFinding>
+export type ApiDriftSetting = z.output<typeof DriftSetting>
+// --- end SoD rules and drift ---
+// --- issue 8: access requests (routes/requests.ts) ---
+export type ApiAccessRequest = z.output<typeof AccessRequestSchema>
+export type ApiRequestStep = ApiAccessRequest['steps'][number]
+export type ApiRequestEvent = ApiAccessRequest['events'][number]
+export type ApiSodConflict = z.output<typeof SodConflictSchema>
+export type ApiApprovalTask = z.output<typeof ApprovalTaskSchema>
+export type ApiCatalogItem = z.output<typeof CatalogItemSchema>
+export type ApiPolicy = z.output<typeof PolicySchema>
+export type ApiAppRequestSettings = z.output<typeof AppRequestSettingsSchema>
+export type ApiEntitlementRequestSettings = z.output<typeof EntitlementRequestSettingsSchema>
+// --- end access requests ---

@@ -17,6 +17,11 @@ import type { RouteContext } from './routes/context.js'
 import { registerGovernanceRoutes } from './routes/governance.js'
 import { registerIntegrationRoutes } from './routes/integrations.js'
 import { registerInventoryRoutes } from './routes/inventory.js'
+import { registerDriftRoutes } from './routes/drift.js'
+import { registerSodRoutes } from './routes/sod.js'
+import { registerJitRoutes } from './routes/jit.js'
+import { registerWebhookRoutes } from './routes/webhooks.js'
+import { registerRequestRoutes } from './routes/requests.js'
 import { registerMeRoutes } from './routes/me.js'
 import { registerSyncRoutes } from './routes/syncs.js'
 import { registerSystemRoutes } from './routes/system.js'
@@ -80,6 +85,7 @@ const REDACT = [
   '*.password_hash',
   '*.oauth_client_cred_grant_client_secret',
   '*.client_secret',
+  '*.secret',
 ]
 
 /**
@@ -187,6 +193,11 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         { name: 'audit', description: 'The tamper-evident audit log' },
         { name: 'jobs', description: 'Background jobs and dead letters' },
         { name: 'system', description: 'Health, roles and this document' },
+        { name: 'sod', description: 'Separation-of-duties rules (entitlements one person must not hold together) and their violations' },
+        { name: 'drift', description: "Out-of-band grants (made in OneLogin, not ordered by Warden) and each app's drift setting" },
+        { name: 'jit', description: 'Provisioning: time-bound (JIT) grants and manual provisioning tasks' },
+        { name: 'webhooks', description: 'Signed outbound webhooks for request events, and their deliveries' },
+        { name: 'requests', description: 'Access requests: the catalog, requests, approval tasks, approval policies and request settings' },
       ],
     },
     transform: jsonSchemaTransform,
@@ -211,6 +222,11 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   registerIntegrationRoutes(api, ctx)
   registerSyncRoutes(api, ctx)
   registerInventoryRoutes(api, ctx)
+  registerSodRoutes(api, ctx)
+  registerDriftRoutes(api, ctx)
+  registerJitRoutes(api, ctx)
+  registerWebhookRoutes(api, ctx)
+  registerRequestRoutes(api, ctx)
   app.setNotFoundHandler(await registerWeb(app, options.webRoot ?? DEFAULT_WEB_ROOT))
   return app
 }

@@ -26,6 +26,10 @@ import type { App as WardenApp, Identity, Integration, Store, SyncRun } from '..
 import { buildServer } from './index.js'
 import { PASSWORD, auditCount, deadJob, person, uniqueEmail } from './test-support.js'
 import type { App, Person } from './test-support.js'
+import { aDriftFinding, anSodRule } from '../governance/sod-drift-test-support.js' // issue 8: SoD and drift
+import { activeTimeboundGrant, openManualTask } from '../governance/jit-test-support.js' // issue 8: jit
+import { createWebhook, newId } from '../store/index.js' // issue 8: webhooks
+import { delegate, freshRequestable, heldBy, pendingRequestOf, policyRow, taskFor, timeboundRequestOf } from '../governance/requests-test-support.js' // issue 8: access requests
 
 type Principal = 'anonymous' | 'no-role' | WardenRole
 const PRINCIPALS: readonly Principal[] = ['anonymous', 'no-role', ...WARDEN_ROLES]
@@ -56,6 +60,8 @@ interface Row {
 }
 
 const ADMINS: readonly WardenRole[] = WARDEN_ROLES
+/** Distinct OneLogin users for the time-bound grants and manual tasks rows make (issue 8). */
+let jitSerial = 1000
 const SUPER: readonly WardenRole[] = ['super-admin']
 const SUPER_AND_READ_ONLY: readonly WardenRole[] = ['super-admin', 'read-only-admin']
 /** Who sees integrations: every administrator but the Access Request Administrator. */
@@ -64,6 +70,9 @@ const INTEGRATION_READERS: readonly WardenRole[] = ['super-admin', 'integration-
 const INTEGRATION_MANAGERS: readonly WardenRole[] = ['super-admin', 'integration-admin']
 /** Who changes apps and entitlement settings. */
 const APP_WRITERS: readonly WardenRole[] = ['super-admin', 'app-admin']
+/** Who sees SoD rules (access-requests:read), and who changes them (issue 8). */
+const SOD_READERS: readonly WardenRole[] = ['super-admin', 'access-request-admin', 'read-only-admin']
+const SOD_WRITERS: readonly WardenRole[] = ['super-admin', 'access-request-admin']
 
 function userOf(f: Fixture, caller: Principal): Person {
   return f.people[caller === 'anonymous' ? 'no-role' : caller]
@@ -272,7 +281,254 @@ const TABLE: Row[] = [
   { route: 'GET /api/v1/grants', allowed: ADMINS, ok: 200, request: (f) => ({ method: 'GET', url: `/api/v1/grants?integration_id=${f.integration.id}` }) },
   { route: 'GET /api/v1/grants/by-app', allowed: ADMINS, ok: 200, request: (f) => ({ method: 'GET', url: `/api/v1/grants/by-app?integration_id=${f.integration.id}` }) },
   { route: 'GET /api/v1/grants/export', allowed: ADMINS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/grants/export?format=csv' }) },
+  // --- issue 8: time-bound grants and manual tasks (routes/jit.ts) ---
+  { route: 'GET /api/v1/grants/timebound', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/grants/timebound' }) },
+  {
+    route: 'POST /api/v1/grants/timebound/:id/revoke',
+    allowed: ['super-admin', 'access-request-admin'],
+    ok: 202,
+    request: async (f) => ({
+      method: 'POST',
+      url: `/api/v1/grants/timebound/${await activeTimeboundGrant(f.store, { integration_id: f.integration.id, entitlement_id: 'role:2:member', principal_id: `user:${++jitSerial}` })}/revoke`,
+    }),
+  },
+  { route: 'GET /api/v1/manual-tasks', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/manual-tasks' }) },
+  {
+    // Each caller completes a task assigned to them.
+    route: 'POST /api/v1/manual-tasks/:id/complete',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => {
+      const grant = { integration_id: f.integration.id, entitlement_id: 'role:2:member', principal_id: `user:${++jitSerial}` }
+      const { taskId } = await openManualTask(f.store, grant, [userOf(f, caller).user.id])
+      return { method: 'POST', url: `/api/v1/manual-tasks/${taskId}/complete`, payload: { note: 'done by hand' } }
+    },
+  },
+  // --- end jit ---
+  // --- issue 8: webhooks ---
+  {
+    route: 'POST /api/v1/webhooks',
+    allowed: SUPER,
+    ok: 201,
+    request: () => ({ method: 'POST', url: '/api/v1/webhooks', payload: { url: 'https://hooks.example.com/warden', event_types: ['request.*'] } }),
+  },
+  { route: 'GET /api/v1/webhooks', allowed: SUPER_AND_READ_ONLY, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/webhooks' }) },
+  { route: 'GET /api/v1/webhooks/:id', allowed: SUPER_AND_READ_ONLY, ok: 200, request: async (f) => ({ method: 'GET', url: `/api/v1/webhooks/${await aWebhook(f)}` }) },
+  {
+    route: 'PATCH /api/v1/webhooks/:id',
+    allowed: SUPER,
+    ok: 200,
+    request: async (f) => ({ method: 'PATCH', url: `/api/v1/webhooks/${await aWebhook(f)}`, payload: { enabled: false } }),
+  },
+  { route: 'DELETE /api/v1/webhooks/:id', allowed: SUPER, ok: 204, request: async (f) => ({ method: 'DELETE', url: `/api/v1/webhooks/${await aWebhook(f)}` }) },
+  {
+    route: 'GET /api/v1/webhooks/:id/deliveries',
+    allowed: SUPER_AND_READ_ONLY,
+    ok: 200,
+    request: async (f) => ({ method: 'GET', url: `/api/v1/webhooks/${await aWebhook(f)}/deliveries` }),
+  },
+  { route: 'POST /api/v1/webhooks/:id/test', allowed: SUPER, ok: 202, request: async (f) => ({ method: 'POST', url: `/api/v1/webhooks/${await aWebhook(f)}/test` }) },
+  // --- end webhooks ---
+  // --- issue 8: SoD rules and drift (routes/sod.ts, routes/drift.ts) ---
+  { route: 'GET /api/v1/sod-rules', allowed: SOD_READERS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/sod-rules' }) },
+  {
+    route: 'POST /api/v1/sod-rules',
+    allowed: SOD_WRITERS,
+    ok: 201,
+    request: (f) => ({
+      method: 'POST',
+      url: '/api/v1/sod-rules',
+      payload: { name: `Rule ${uniqueEmail()}`, set_a: [{ integration_id: f.integration.id, entitlement_id: 'app:1:access' }], set_b: [{ integration_id: f.integration.id, entitlement_id: 'role:2:member' }], action: 'block' },
+    }),
+  },
+  {
+    route: 'GET /api/v1/sod-rules/:id',
+    allowed: SOD_READERS,
+    ok: 200,
+    request: async (f) => ({ method: 'GET', url: `/api/v1/sod-rules/${await anSodRule(f.store, f.integration.id, 'app:1:access', 'role:2:member')}` }),
+  },
+  {
+    route: 'PATCH /api/v1/sod-rules/:id',
+    allowed: SOD_WRITERS,
+    ok: 200,
+    request: async (f) => ({ method: 'PATCH', url: `/api/v1/sod-rules/${await anSodRule(f.store, f.integration.id, 'app:1:access', 'role:2:member')}`, payload: { enabled: false } }),
+  },
+  {
+    route: 'DELETE /api/v1/sod-rules/:id',
+    allowed: SOD_WRITERS,
+    ok: 204,
+    request: async (f) => ({ method: 'DELETE', url: `/api/v1/sod-rules/${await anSodRule(f.store, f.integration.id, 'app:1:access', 'role:2:member')}` }),
+  },
+  {
+    route: 'GET /api/v1/sod-rules/:id/violations',
+    allowed: SOD_READERS,
+    ok: 200,
+    request: async (f) => ({ method: 'GET', url: `/api/v1/sod-rules/${await anSodRule(f.store, f.integration.id, 'app:1:access', 'role:2:member')}/violations` }),
+  },
+  // Everyone may ask; those who see no apps get the findings of apps they own (none here).
+  { route: 'GET /api/v1/drift', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/drift' }) },
+  {
+    route: 'GET /api/v1/drift/:id',
+    allowed: ADMINS,
+    ok: 200,
+    request: async (f) => ({ method: 'GET', url: `/api/v1/drift/${await aDriftFinding(f.store, { integration_id: f.integration.id, entitlement_id: 'role:2:member', app_id: f.scimApp.id })}` }),
+  },
+  {
+    // The SCIM app has no owners: only App Administrators (and Super Administrators) decide.
+    route: 'POST /api/v1/drift/:id/keep',
+    allowed: APP_WRITERS,
+    ok: 200,
+    request: async (f) => ({
+      method: 'POST',
+      url: `/api/v1/drift/${await aDriftFinding(f.store, { integration_id: f.integration.id, entitlement_id: 'role:2:member', app_id: f.scimApp.id })}/keep`,
+      payload: { reason: 'needed' },
+    }),
+  },
+  {
+    route: 'POST /api/v1/drift/:id/revoke',
+    allowed: APP_WRITERS,
+    ok: 200,
+    request: async (f) => ({
+      method: 'POST',
+      url: `/api/v1/drift/${await aDriftFinding(f.store, { integration_id: f.integration.id, entitlement_id: 'role:2:member', app_id: f.scimApp.id })}/revoke`,
+    }),
+  },
+  { route: 'GET /api/v1/apps/:id/drift-setting', allowed: ADMINS, ok: 200, request: (f) => ({ method: 'GET', url: `/api/v1/apps/${f.scimApp.id}/drift-setting` }) },
+  {
+    route: 'PUT /api/v1/apps/:id/drift-setting',
+    allowed: APP_WRITERS,
+    ok: 200,
+    request: (f) => ({ method: 'PUT', url: `/api/v1/apps/${f.scimApp.id}/drift-setting`, payload: { action: 'report' } }),
+  },
+  // --- end SoD rules and drift ---
+  // --- issue 8: access requests (routes/requests.ts); each caller acts on their own request or task ---
+  { route: 'GET /api/v1/catalog', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/catalog' }) },
+  {
+    route: 'POST /api/v1/requests',
+    allowed: 'signed-in',
+    ok: 201,
+    request: async (f, caller) => {
+      const { entitlementId } = await freshRequestable(f.store, f.integration.id, userOf(f, caller).user)
+      return { method: 'POST', url: '/api/v1/requests', payload: { integration_id: f.integration.id, entitlement_id: entitlementId, reason: 'work' } }
+    },
+  },
+  {
+    route: 'POST /api/v1/requests/drop',
+    allowed: 'signed-in',
+    ok: 201,
+    request: async (f, caller) => ({
+      method: 'POST',
+      url: '/api/v1/requests/drop',
+      payload: { integration_id: f.integration.id, entitlement_id: await heldBy(f.store, f.integration.id, userOf(f, caller).user), reason: 'done with it' },
+    }),
+  },
+  {
+    route: 'POST /api/v1/requests/:id/extend',
+    allowed: 'signed-in',
+    ok: 201,
+    request: async (f, caller) => ({
+      method: 'POST',
+      url: `/api/v1/requests/${caller === 'anonymous' ? newId('req') : await timeboundRequestOf(f.store, f.integration.id, userOf(f, caller).user)}/extend`,
+      payload: { duration_minutes: 60, reason: 'more time' },
+    }),
+  },
+  { route: 'GET /api/v1/requests', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/requests' }) },
+  {
+    route: 'GET /api/v1/requests/:id',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => ({ method: 'GET', url: `/api/v1/requests/${caller === 'anonymous' ? newId('req') : await pendingRequestOf(f.store, f.integration.id, userOf(f, caller).user)}` }),
+  },
+  {
+    route: 'POST /api/v1/requests/:id/cancel',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => ({
+      method: 'POST',
+      url: `/api/v1/requests/${caller === 'anonymous' ? newId('req') : await pendingRequestOf(f.store, f.integration.id, userOf(f, caller).user)}/cancel`,
+    }),
+  },
+  { route: 'GET /api/v1/tasks', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/tasks' }) },
+  {
+    route: 'GET /api/v1/tasks/:id',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => ({ method: 'GET', url: `/api/v1/tasks/${caller === 'anonymous' ? newId('tsk') : await taskFor(f.store, f.integration.id, userOf(f, caller).user)}` }),
+  },
+  {
+    route: 'POST /api/v1/tasks/:id/approve',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => ({ method: 'POST', url: `/api/v1/tasks/${caller === 'anonymous' ? newId('tsk') : await taskFor(f.store, f.integration.id, userOf(f, caller).user)}/approve` }),
+  },
+  {
+    route: 'POST /api/v1/tasks/:id/deny',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => ({
+      method: 'POST',
+      url: `/api/v1/tasks/${caller === 'anonymous' ? newId('tsk') : await taskFor(f.store, f.integration.id, userOf(f, caller).user)}/deny`,
+      payload: { reason: 'not needed' },
+    }),
+  },
+  {
+    route: 'POST /api/v1/tasks/:id/reassign',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => ({
+      method: 'POST',
+      url: `/api/v1/tasks/${caller === 'anonymous' ? newId('tsk') : await taskFor(f.store, f.integration.id, userOf(f, caller).user)}/reassign`,
+      payload: { user_id: (await delegate(f.store)).id },
+    }),
+  },
+  { route: 'GET /api/v1/policies', allowed: SOD_READERS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/policies' }) },
+  {
+    route: 'POST /api/v1/policies',
+    allowed: SOD_WRITERS,
+    ok: 201,
+    request: () => ({ method: 'POST', url: '/api/v1/policies', payload: { name: `Policy ${uniqueEmail()}`, kind: 'grant', steps: [{ approvers: [{ type: 'manager' }] }] } }),
+  },
+  { route: 'GET /api/v1/policies/:id', allowed: SOD_READERS, ok: 200, request: async (f) => ({ method: 'GET', url: `/api/v1/policies/${await policyRow(f.store)}` }) },
+  {
+    route: 'PATCH /api/v1/policies/:id',
+    allowed: SOD_WRITERS,
+    ok: 200,
+    request: async (f) => ({ method: 'PATCH', url: `/api/v1/policies/${await policyRow(f.store)}`, payload: { description: 'Changed' } }),
+  },
+  { route: 'DELETE /api/v1/policies/:id', allowed: SOD_WRITERS, ok: 204, request: async (f) => ({ method: 'DELETE', url: `/api/v1/policies/${await policyRow(f.store)}` }) },
+  { route: 'GET /api/v1/apps/:id/request-settings', allowed: SOD_READERS, ok: 200, request: (f) => ({ method: 'GET', url: `/api/v1/apps/${f.scimApp.id}/request-settings` }) },
+  {
+    route: 'PATCH /api/v1/apps/:id/request-settings',
+    allowed: SOD_WRITERS,
+    ok: 200,
+    request: (f) => ({ method: 'PATCH', url: `/api/v1/apps/${f.scimApp.id}/request-settings`, payload: { max_duration_minutes: 240 } }),
+  },
+  {
+    route: 'GET /api/v1/integrations/:id/entitlements/:entitlementId/request-settings',
+    allowed: SOD_READERS,
+    ok: 200,
+    request: (f) => ({ method: 'GET', url: `/api/v1/integrations/${f.integration.id}/entitlements/role:2:member/request-settings` }),
+  },
+  {
+    route: 'PATCH /api/v1/integrations/:id/entitlements/:entitlementId/request-settings',
+    allowed: SOD_WRITERS,
+    ok: 200,
+    request: (f) => ({ method: 'PATCH', url: `/api/v1/integrations/${f.integration.id}/entitlements/role:2:member/request-settings`, payload: { audience: 'everyone' } }),
+  },
+  // --- end access requests ---
 ]
+
+/** A fresh webhook (issue 8), made through the store with a stand-in sealed secret. */
+async function aWebhook(f: Fixture): Promise<string> {
+  const hook = await createWebhook(f.store.db, {
+    id: newId('whk'),
+    url: 'https://hooks.example.com/warden',
+    event_types: ['*'],
+    secret: 'v1:sealed',
+    created_by: f.people['super-admin'].user.id,
+  })
+  return hook.id
+}
 
 /** A fresh integration owned by the fixture's Integration Administrator. */
 async function ownedIntegration(f: Fixture, mode: Integration['mode']): Promise<Integration> {

@@ -12,14 +12,21 @@ import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl, resolveDatabaseUrl }
 import type { Store } from './open.js'
 import { runStoreChild } from './test-support.js'
 
-const MIGRATION_NAMES = ['0001_accounts_audit', '0002_jobs', '0003_integrations_inventory']
+const MIGRATION_NAMES = ['0001_accounts_audit', '0002_jobs', '0003_integrations_inventory', '0004_requests', '0005_jit', '0006_sod_drift', '0007_webhooks']
 const TABLES = [
+  'access_requests',
   'api_tokens',
   'app_bindings',
+  'app_request_settings',
+  'approval_task_assignees',
+  'approval_tasks',
   'apps',
   'audit_head',
   'audit_log',
+  'drift_findings',
+  'drift_settings',
   'entitlement_owners',
+  'entitlement_request_settings',
   'entitlement_settings',
   'entitlements',
   'grants',
@@ -29,11 +36,22 @@ const TABLES = [
   'integrations',
   'job_schedules',
   'jobs',
+  'manual_task_assignees',
+  'manual_tasks',
+  'policies',
+  'provisioning_orders',
+  'request_events',
   'resources',
   'sessions',
   'setup_tokens',
+  'sod_rule_entitlements',
+  'sod_rules',
   'sync_runs',
+  'timebound_grants',
   'users',
+  'webhook_attempts',
+  'webhook_deliveries',
+  'webhooks',
 ]
 
 async function refusal(p: Promise<unknown>): Promise<WardenError> {

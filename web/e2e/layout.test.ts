@@ -55,6 +55,10 @@ describe('web console layout and accessibility', () => {
       ['/people', 'People'],
       ['/audit', 'Audit log'],
       ['/account/tokens', 'API tokens'],
+      ['/requests/catalog', 'Request access'],
+      ['/requests', 'My requests'],
+      ['/tasks', 'Approvals'],
+      ['/grants/timebound', 'Time-bound grants'],
     ]
     const integrations = (await (await page.request.get(`${warden.url}/api/v1/integrations`)).json()) as { items: { id: string }[] }
     const people = (await (await page.request.get(`${warden.url}/api/v1/identities?limit=1`)).json()) as { items: { id: string }[] }

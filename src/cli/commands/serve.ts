@@ -127,9 +127,17 @@ async function startWorker(store: Store, env: IntegrationEnv, concurrency?: numb
   const maintenance = maintenanceJobs()
   const integrations = integrationJobs(env)
   const notifications = notificationJobs(mailerFromEnv(process.env, (line) => process.stderr.write(`warden: ${line}\n`)))
+  const { webhookJobs } = await import('../../governance/index.js')
+  const webhooks = webhookJobs(env)
+  const { jitJobs } = await import('../../governance/index.js')
+  const jit = jitJobs(env)
+  const { driftJobs } = await import('../../governance/index.js')
+  const drift = driftJobs()
+  const { requestJobs } = await import('../../governance/index.js')
+  const requests = requestJobs()
   const worker = new Worker(store, {
-    handlers: { ...maintenance.handlers, ...integrations.handlers, ...notifications.handlers },
-    schedules: [...maintenance.schedules, ...integrations.schedules],
+    handlers: { ...maintenance.handlers, ...integrations.handlers, ...notifications.handlers, ...jit.handlers, ...webhooks.handlers, ...drift.handlers, ...requests.handlers },
+    schedules: [...maintenance.schedules, ...integrations.schedules, ...webhooks.schedules, ...requests.schedules],
     ...(concurrency === undefined ? {} : { concurrency }),
   })
   worker.start()

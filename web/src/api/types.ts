@@ -1,5 +1,10 @@
 // Response types come from the server's schemas (types only, erased at build).
 export type {
+  ApiAccessRequest,
+  ApiApprovalTask,
+  ApiCatalogItem,
+  ApiSodConflict,
+  ApiTimeboundGrant,
   ApiApp,
   ApiAppGrantCount,
   ApiAuditVerification,
