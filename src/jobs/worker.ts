@@ -303,7 +303,9 @@ export class Worker {
     if (ids.length === 0) return
     try {
       const held = await extendLeases(this.#store.db, this.id, ids, new Date(Date.now() + this.#leaseMs))
-      if (held < ids.length) this.#logger.warn(`${ids.length - held} running job(s) lost their lease`, { worker: this.id })
+      // A job that finished meanwhile has no lease to extend: count only those still running.
+      const running = ids.filter((id) => this.#running.has(id)).length
+      if (held < running) this.#logger.warn(`${running - held} running job(s) lost their lease`, { worker: this.id })
     } catch (e) {
       this.#logger.error(`renewing job leases failed: ${messageOf(e)}`, { worker: this.id, error: e })
     }

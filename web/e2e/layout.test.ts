@@ -58,6 +58,7 @@ describe('web console layout and accessibility', () => {
       ['/requests/catalog', 'Request access'],
       ['/requests', 'My requests'],
       ['/tasks', 'Approvals'],
+      ['/tasks/manual', 'Manual tasks'],
       ['/grants/timebound', 'Time-bound grants'],
     ]
     const integrations = (await (await page.request.get(`${warden.url}/api/v1/integrations`)).json()) as { items: { id: string }[] }

@@ -78,7 +78,7 @@ describe('web console: access requests', () => {
 
     // The owner's inbox.
     await admin.page.goto(`${warden.url}/tasks`)
-    const approve = admin.page.getByRole('button', { name: `Approve Engineering member for user:${OLIVIA.id}` })
+    const approve = admin.page.getByRole('button', { name: 'Approve Engineering member for Olivia Brown' })
     await approve.waitFor()
     await screenshot(admin.page, '52-approvals-inbox')
     await approve.click()

@@ -11,7 +11,7 @@ import { AuditPage } from './pages/audit/index.js'
 import { AddIntegrationPage, IntegrationPage, IntegrationsPage } from './pages/integrations/index.js'
 import { NotFound } from './pages/not-found.js'
 import { PeoplePage, PersonPage } from './pages/people/index.js'
-import { CatalogPage, MyRequestsPage, RequestPage, TasksPage, TimeboundPage } from './pages/requests/index.js'
+import { CatalogPage, ManualTasksPage, MyRequestsPage, RequestPage, TasksPage, TimeboundPage } from './pages/requests/index.js'
 import { SetupPage } from './pages/setup.js'
 import { SignInPage } from './pages/sign-in.js'
 
@@ -23,6 +23,7 @@ const ROUTES: [string, ComponentType<PageProps>][] = [
   ['/requests', MyRequestsPage],
   ['/requests/:id', RequestPage],
   ['/tasks', TasksPage],
+  ['/tasks/manual', ManualTasksPage],
   ['/grants/timebound', TimeboundPage],
   ['/integrations', IntegrationsPage],
   ['/integrations/new', AddIntegrationPage],

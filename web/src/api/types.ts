@@ -16,6 +16,7 @@ export type {
   ApiIdentity,
   ApiIdentityDetail,
   ApiIntegration,
+  ApiManualTask,
   ApiJob,
   ApiMe,
   ApiOneLoginSummary,

@@ -64,7 +64,16 @@ function RequestView({ request: r, reload }: { request: AccessRequest; reload: (
               {r.emergency && <> (emergency)</>}
             </dd>
             <dt>For</dt>
-            <dd>{r.principal_id}</dd>
+            <dd>
+              {r.identity?.display_name ?? r.principal_name ?? r.principal_id}
+              <span className="hint">{r.identity?.email ?? r.principal_id}</span>
+            </dd>
+            {r.requester !== null && r.requester.id !== session.me.user.id && (
+              <>
+                <dt>Asked by</dt>
+                <dd>{r.requester.display_name}</dd>
+              </>
+            )}
             <dt>Duration</dt>
             <dd>{formatDuration(r.duration_minutes)}</dd>
             {r.expires_at !== null && (

@@ -19,7 +19,7 @@ export function TasksPage(_props: PageProps) {
   const [deciding, setDeciding] = useState<{ task: ApprovalTask; decision: Decision } | undefined>(undefined)
   return (
     <>
-      <PageHeader title="Approvals">
+      <PageHeader title="Approvals" actions={<Link className="button" href="/tasks/manual">Manual tasks</Link>}>
         <p className="lead">Requests waiting for a decision. Approving the last step grants the access in OneLogin at once.</p>
       </PageHeader>
       <div className="filters">
@@ -53,7 +53,9 @@ export function TasksPage(_props: PageProps) {
                 </Link>
                 {t.request.emergency && <> (emergency)</>}
                 <span className="hint">
-                  for {t.request.principal_id} · {formatDuration(t.request.duration_minutes)}
+                  for {t.request.identity_name ?? t.request.principal_id}
+                  {t.request.requester !== null && t.request.requester.email !== t.request.identity_email ? `, asked by ${t.request.requester.display_name}` : ''} ·{' '}
+                  {formatDuration(t.request.duration_minutes)}
                 </span>
                 <Conflicts conflicts={t.request.conflicts} />
               </>
@@ -68,13 +70,13 @@ export function TasksPage(_props: PageProps) {
             render: (t) =>
               t.state === 'open' ? (
                 <span className="actions">
-                  <button type="button" className="primary" onClick={() => setDeciding({ task: t, decision: 'approve' })} aria-label={`Approve ${t.request.entitlement_name} for ${t.request.principal_id}`}>
+                  <button type="button" className="primary" onClick={() => setDeciding({ task: t, decision: 'approve' })} aria-label={`Approve ${t.request.entitlement_name} for ${t.request.identity_name ?? t.request.principal_id}`}>
                     Approve
                   </button>
-                  <button type="button" className="danger" onClick={() => setDeciding({ task: t, decision: 'deny' })} aria-label={`Deny ${t.request.entitlement_name} for ${t.request.principal_id}`}>
+                  <button type="button" className="danger" onClick={() => setDeciding({ task: t, decision: 'deny' })} aria-label={`Deny ${t.request.entitlement_name} for ${t.request.identity_name ?? t.request.principal_id}`}>
                     Deny
                   </button>
-                  <button type="button" onClick={() => setDeciding({ task: t, decision: 'reassign' })} aria-label={`Reassign ${t.request.entitlement_name} for ${t.request.principal_id}`}>
+                  <button type="button" onClick={() => setDeciding({ task: t, decision: 'reassign' })} aria-label={`Reassign ${t.request.entitlement_name} for ${t.request.identity_name ?? t.request.principal_id}`}>
                     Reassign
                   </button>
                 </span>
@@ -116,7 +118,7 @@ function DecisionDialog({ task, decision, onClose, onDone }: { task: ApprovalTas
       {(close) => (
         <form onSubmit={onSubmit}>
           <p>
-            For <strong>{task.request.principal_id}</strong>, {formatDuration(task.request.duration_minutes)}. Reason given: “{task.request.reason}”
+            For <strong>{task.request.identity_name ?? task.request.principal_id}</strong>, {formatDuration(task.request.duration_minutes)}. Reason given: “{task.request.reason}”
           </p>
           <Conflicts conflicts={task.request.conflicts} />
           {decision === 'reassign' && (
