@@ -7,6 +7,7 @@ import {
   assigneesOfTasks,
   dueTaskRows,
   getTaskRow,
+  findUserByEmail,
   insertTask,
   isoTime,
   listTaskRows,
@@ -391,6 +392,15 @@ export async function decideTask(store: Store, actor: Actor, taskId: string, dec
 }
 
 /** Hands an open task to another Warden user: this task ends (reassigned) and a new one opens for them. Returns the new task. */
+/** Reassigns to a Warden user given by id or by email (what people know of a colleague). */
+export async function reassignTaskTo(store: Store, actor: Actor, taskId: string, to: { user_id?: string | undefined; email?: string | undefined }, reason?: string): Promise<ApprovalTaskView> {
+  if ((to.user_id === undefined) === (to.email === undefined)) throw new WardenError('BAD_INPUT', 'user_id, email: give exactly one of them')
+  if (to.user_id !== undefined) return reassignTask(store, actor, taskId, to.user_id, reason)
+  const user = await findUserByEmail(store.db, to.email as string)
+  if (user === undefined || user.disabled) throw new WardenError('BAD_INPUT', `email: no active Warden user has the email ${to.email}`)
+  return reassignTask(store, actor, taskId, user.id, reason)
+}
+
 export async function reassignTask(store: Store, actor: Actor, taskId: string, userId: string, reason?: string, clock: Clock = {}): Promise<ApprovalTaskView> {
   authorize(actor, 'reviews:assigned')
   const now = clock.now ?? new Date()

@@ -284,7 +284,7 @@ export {
   listCatalog,
 } from './requests.js'
 export type { CatalogItem, DropRequest, ExtendRequest, NewAccessRequest, RequestListOptions } from './requests.js'
-export { DECISION_REASON_MAX, ESCALATE_BATCH, ESCALATE_JOB, decideTask, escalateDueTasks, getTask, listTasks, reassignTask, requestJobs } from './approvals.js'
+export { DECISION_REASON_MAX, ESCALATE_BATCH, ESCALATE_JOB, decideTask, escalateDueTasks, getTask, listTasks, reassignTask, reassignTaskTo, requestJobs } from './approvals.js'
 export type { Decision, TaskListOptions } from './approvals.js'
 export type {
   AccessRequestView,

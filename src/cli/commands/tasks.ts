@@ -120,29 +120,6 @@ export function checkAssignee(value: string): { user_id: string } | { email: str
   throw new WardenError('BAD_INPUT', `--to must be a Warden user id (usr_...) or an email, not "${value}"`)
 }
 
-/**
- * A Warden user's id by email, from the list of Warden users (which only Super and Read-only
- * Administrators may read; others give the user id). The list's order is the database's collation,
- * so every page may need reading: Warden users are the people who sign in, not the whole tenant.
- */
-export async function userIdByEmail(api: WardenApi, email: string): Promise<string> {
-  let cursor: string | undefined
-  try {
-    do {
-      const page = await api.get<{ items: Person[]; next_cursor: string | null }>('/users', { limit: 500, cursor })
-      const hit = page.items.find((u) => u.email.toLowerCase() === email)
-      if (hit !== undefined) return hit.id
-      cursor = page.next_cursor ?? undefined
-    } while (cursor !== undefined)
-  } catch (e) {
-    if (e instanceof WardenError && e.code === 'FORBIDDEN') {
-      throw new WardenError('FORBIDDEN', `--to ${email}: only Super and Read-only Administrators may look Warden users up by email; give the user's id (usr_...) instead`)
-    }
-    throw e
-  }
-  throw new WardenError('NOT_FOUND', `--to: no Warden user has the email ${email}`)
-}
-
 function taskPath(id: string, action: string): string {
   return `/tasks/${encodeURIComponent(id)}/${action}`
 }
@@ -183,8 +160,7 @@ export function registerTasks(program: Command): void {
     .option('--reason <text>', 'why (required where the policy says so)', reasonOption)
     .action(async (id: string, flags: DecideFlags & { to: { user_id: string } | { email: string } }) => {
       const api = WardenApi.connect(flags)
-      const userId = 'user_id' in flags.to ? flags.to.user_id : await userIdByEmail(api, flags.to.email)
-      const body = { user_id: userId, ...(flags.reason === undefined ? {} : { reason: flags.reason }) }
+      const body = { ...flags.to, ...(flags.reason === undefined ? {} : { reason: flags.reason }) }
       print(await api.post<ApprovalTask>(taskPath(id, 'reassign'), body), flags.json)
     })
 }

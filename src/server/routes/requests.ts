@@ -29,7 +29,7 @@ import {
   listCatalog,
   listPolicies,
   listTasks,
-  reassignTask,
+  reassignTaskTo,
   updateAppRequestSettings,
   updateEntitlementRequestSettings,
   updatePolicy,
@@ -437,12 +437,19 @@ export function registerRequestRoutes(app: ZodApp, ctx: RouteContext): void {
     config: { access: 'authenticated' },
     schema: {
       tags: ['requests'],
-      summary: 'Hand a task to another Warden user (answers the new task)',
+      summary: 'Hand a task to another Warden user, given by id or email (answers the new task)',
       params: idParams('tsk', 'task'),
-      body: z.strictObject({ user_id: userId, reason: z.string().max(DECISION_REASON_MAX).optional() }),
+      body: z.strictObject({
+        user_id: userId.optional(),
+        email: z.string().trim().min(3).max(320).optional().describe("The Warden user's email (instead of user_id)"),
+        reason: z.string().max(DECISION_REASON_MAX).optional(),
+      }),
       response: { 200: ApprovalTaskSchema },
     },
-    handler: async (request) => reassignTask(ctx.store, authOf(request).actor, request.params.id, request.body.user_id, request.body.reason),
+    handler: async (request) => {
+      const { reason, ...to } = request.body
+      return reassignTaskTo(ctx.store, authOf(request).actor, request.params.id, to, reason)
+    },
   })
 
   // ---------------------------------------------------------------- policies

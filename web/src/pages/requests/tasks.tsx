@@ -105,10 +105,11 @@ function DecisionDialog({ task, decision, onClose, onDone }: { task: ApprovalTas
   const [reason, setReason] = useState('')
   const [to, setTo] = useState('')
   const submit = useSubmit(async () => {
-    const body = { ...(reason.trim() === '' ? {} : { reason }), ...(decision === 'reassign' ? { user_id: to.trim() } : {}) }
+    const who = to.trim()
+    const body = { ...(reason.trim() === '' ? {} : { reason }), ...(decision === 'reassign' ? (who.includes('@') ? { email: who } : { user_id: who }) : {}) }
     await api(`/tasks/${task.id}/${decision}`, { method: 'POST', body })
     onDone()
-  }, ['reason', 'user_id'])
+  }, ['reason', 'user_id', 'email'])
   const onSubmit = (event: FormEvent) => {
     event.preventDefault()
     void submit.run()
@@ -122,7 +123,7 @@ function DecisionDialog({ task, decision, onClose, onDone }: { task: ApprovalTas
           </p>
           <Conflicts conflicts={task.request.conflicts} />
           {decision === 'reassign' && (
-            <TextField label="Reassign to (user id or email)" name="user_id" required value={to} onChange={(e) => setTo(e.target.value)} error={submit.fieldErrors['user_id']} />
+            <TextField label="Reassign to (email or user id)" name="user_id" required value={to} onChange={(e) => setTo(e.target.value)} error={submit.fieldErrors['user_id'] ?? submit.fieldErrors['email']} />
           )}
           <TextAreaField label="Reason" name="reason" value={reason} onChange={(e) => setReason(e.target.value)} error={submit.fieldErrors['reason']} hint="Required when the policy says so." />
           <FormError message={submit.error} />
