@@ -6,6 +6,7 @@ import {
   addedGrantEvents,
   anyDriftScanning,
   appOwnerIds,
+  userSummaries,
   appendAuditMany,
   appsOwnedBy,
   auditHeadSeq,
@@ -44,6 +45,7 @@ import { audited } from './audited.js'
 import { grantWasOrdered, orderRevoke } from './jit.js'
 import { authorize, can } from './policy.js'
 import type { Actor } from './policy.js'
+import { enqueueEmail } from './notifications.js'
 import { emitWebhookEvent } from './webhooks.js'
 
 /**
@@ -177,6 +179,8 @@ async function scanBatch(
   const audit: AuditInput[] = []
   let findings = 0
   let revoked = 0
+  /** Open findings per app, for one email to each of its owners. */
+  const toReview = new Map<string, number>()
   for (const grant of direct) {
     const setting = settingOf(grant, apps, implied, settings)
     if (setting === undefined) continue
@@ -208,7 +212,9 @@ async function scanBatch(
       audit.push({ actor: 'system', action: 'drift.revoke', target_type: 'drift_finding', target_id: row.id, after: findingAudit(row) })
     }
     await emitWebhookEvent(trx, 'drift.found', findingAudit(row), now)
+    if (row.state === 'open' && row.app_id !== null) toReview.set(row.app_id, (toReview.get(row.app_id) ?? 0) + 1)
   }
+  await askOwnersToReview(trx, toReview)
   // Last: appending holds the audit head's lock until commit.
   await appendAuditMany(trx, audit, { now })
   return { findings, revoked }
@@ -238,6 +244,20 @@ function settingOf(
   }
   if (best === undefined || best.action === 'off') return undefined
   return { app_id: best.app_id, action: best.action }
+}
+
+/** Tells each owner of an app with new open findings, once per scan. */
+async function askOwnersToReview(trx: Kysely<Database>, counts: ReadonlyMap<string, number>): Promise<void> {
+  for (const [appId, n] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
+    const owners = await userSummaries(trx, await appOwnerIds(trx, appId))
+    for (const owner of [...owners.values()].sort((a, b) => a.email.localeCompare(b.email))) {
+      await enqueueEmail(trx, {
+        to: owner.email,
+        subject: `Warden: ${n} grant${n === 1 ? '' : 's'} made outside Warden to review`,
+        text: `A OneLogin sync found ${n} grant${n === 1 ? '' : 's'} of app ${appId} that Warden did not make. Keep or revoke each: GET /api/v1/drift?state=open&app_id=${appId}, then POST /api/v1/drift/<id>/keep or /revoke.\n`,
+      })
+    }
+  }
 }
 
 function findingAudit(row: DriftFindingsTable): Record<string, unknown> {

@@ -615,7 +615,7 @@ async function handToPeople(trx: Kysely<Database>, order: OrderRow, error: strin
     await enqueueEmail(trx, {
       to,
       subject: `Warden: manual provisioning needed: ${verb.toLowerCase()}`,
-      text: [`Warden could not ${order.kind} this access in OneLogin and needs you to do it by hand.`, '', instructions, '', `The task: ${env.publicUrl}/manual-tasks/${taskId}`].join('\n'),
+      text: [`Warden could not ${order.kind} this access in OneLogin and needs you to do it by hand.`, '', instructions, '', `The task: ${env.publicUrl}/tasks/manual`].join('\n'),
     })
   }
   await emitWebhookEvent(trx, 'request.failed', { ...orderData(order), manual_task_id: taskId, error }, env.now)

@@ -161,6 +161,14 @@ describeDialects('drift: out-of-band grants', (t) => {
     )
     const open = all.items.find((f) => f.state === 'open')!
     const reported = all.items.find((f) => f.state === 'reported')!
+    // The owners of an app with findings to review are told once (the reported one needs no one).
+    const mails = (await t.store.db.selectFrom('jobs').select('payload').where('kind', '=', 'notify.email').execute())
+      .map((j) => JSON.parse(j.payload) as { to: string; subject: string; text: string })
+      .filter((m) => m.subject.endsWith('made outside Warden to review'))
+    const owners = (await ok<{ owners: { email: string }[] }>(admin, 'GET', `/api/v1/integrations/${integration.id}`)).owners.map((o) => o.email)
+    expect(owners.length).toBeGreaterThan(0)
+    expect(mails.map((m) => m.to).sort()).toEqual([...owners].sort())
+    expect(mails.every((m) => m.subject === 'Warden: 1 grant made outside Warden to review' && m.text.includes(integration.app_id))).toBe(true)
     expect(open).toMatchObject({ integration_id: integration.id, entitlement_name: expect.any(String), principal_email: expect.any(String), identity_id: expect.any(String), decided_by: null })
     expect((await ok<Page<Finding>>(admin, 'GET', '/api/v1/drift?state=open')).items.map((f) => f.id)).toEqual([open.id])
     expect((await ok<Page<Finding>>(admin, 'GET', `/api/v1/drift?integration_id=${integration.id}&limit=1`)).next_cursor).not.toBeNull()
