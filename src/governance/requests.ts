@@ -321,6 +321,15 @@ async function viewOf(db: Kysely<Database>, id: string): Promise<AccessRequestVi
 
 // ------------------------------------------------------------------ making requests
 
+/** What a request is about: the integration, the person and their OneLogin user in it, the entitlement's settings. */
+async function resolveTarget(trx: Kysely<Database>, actor: Actor, input: { integration_id?: string | undefined; entitlement_id: string; for?: string | undefined }) {
+  const integrationId = await integrationFor(trx, input.integration_id, input.entitlement_id)
+  const { identity } = await beneficiary(trx, actor, input.for)
+  const settings = await effectiveSettings(trx, integrationId, input.entitlement_id)
+  const principal = await accountIn(trx, integrationId, identity)
+  return { integrationId, identity, settings, principal, target: { integration_id: integrationId, entitlement_id: input.entitlement_id, principal_id: principal } }
+}
+
 /** Asks for an entitlement (for oneself, or with access-requests:write for someone else). */
 export async function createAccessRequest(store: Store, actor: Actor, input: NewAccessRequest, clock: Clock = {}): Promise<AccessRequestView> {
   authorize(actor, 'requests:create')
@@ -328,16 +337,12 @@ export async function createAccessRequest(store: Store, actor: Actor, input: New
   const reason = requestReason(input.reason)
   const now = clock.now ?? new Date()
   const id = await audited(store, actor, async (trx) => {
-    const integrationId = await integrationFor(trx, input.integration_id, input.entitlement_id)
-    const { identity } = await beneficiary(trx, actor, input.for)
-    const settings = await effectiveSettings(trx, integrationId, input.entitlement_id)
-    const principal = await accountIn(trx, integrationId, identity)
+    const { integrationId, identity, settings, principal, target } = await resolveTarget(trx, actor, input)
     if (!settings.grantable_to.includes('user')) throw new WardenError('BAD_INPUT', `entitlement_id: ${input.entitlement_id} cannot be granted to a user`)
     if (!settings.requestable) throw new WardenError('BAD_INPUT', `entitlement_id: ${input.entitlement_id} ("${settings.entitlement_name}") is not requestable`)
     const held = await heldEntitlements(trx, await accountsOfIdentities(trx, [identity.id]), audienceKeys([settings]))
     if (!audienceAdmits(settings, held)) throw new WardenError('BAD_INPUT', `entitlement_id: ${input.entitlement_id} ("${settings.entitlement_name}") is not offered to ${identity.email}`)
     const duration = checkDuration(input.duration_minutes, settings)
-    const target = { integration_id: integrationId, entitlement_id: input.entitlement_id, principal_id: principal }
     const pending = await findOpenRequest(trx, target, ['grant', 'extend'])
     if (pending !== undefined) throw new WardenError('CONFLICT', `request ${pending.id} for ${input.entitlement_id} (${identity.email}) is pending already`)
     if (await holdsNow(trx, target)) {
@@ -365,11 +370,7 @@ export async function dropAccess(store: Store, actor: Actor, input: DropRequest,
   const reason = requestReason(input.reason)
   const now = clock.now ?? new Date()
   const id = await audited(store, actor, async (trx) => {
-    const integrationId = await integrationFor(trx, input.integration_id, input.entitlement_id)
-    const { identity } = await beneficiary(trx, actor, input.for)
-    const settings = await effectiveSettings(trx, integrationId, input.entitlement_id)
-    const principal = await accountIn(trx, integrationId, identity)
-    const target = { integration_id: integrationId, entitlement_id: input.entitlement_id, principal_id: principal }
+    const { integrationId, identity, settings, principal, target } = await resolveTarget(trx, actor, input)
     if (!(await holdsNow(trx, target))) throw new WardenError('CONFLICT', `${identity.email} does not hold ${input.entitlement_id}: there is nothing to remove`)
     const pending = await findOpenRequest(trx, target, ['revoke'])
     if (pending !== undefined) throw new WardenError('CONFLICT', `request ${pending.id} to remove ${input.entitlement_id} (${identity.email}) is pending already`)
