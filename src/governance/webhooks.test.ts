@@ -63,7 +63,10 @@ describeDialects('outbound webhooks', (t) => {
   async function settled(id: string, count = 1): Promise<WebhookDeliveryView[]> {
     return waitFor(async () => {
       const items = await deliveries(id)
-      return items.length >= count && items.every((d) => d.state !== 'pending') ? items : undefined
+      if (items.length < count || items.some((d) => d.state === 'pending')) return undefined
+      // The job that recorded the outcome is marked finished just after: wait for that too.
+      const jobs = await countJobs(t.store.db, { kind: WEBHOOK_DELIVER_JOB })
+      return jobs.queued === 0 && jobs.running === 0 ? items : undefined
     }, 15_000, 'deliveries to settle')
   }
 

@@ -173,7 +173,7 @@ describeDialects('time-bound grants and manual tasks (REST)', (t) => {
     const [mail] = await smtp.waitFor(1)
     expect(mail!.to).toEqual([owner.user.email])
     expect(mail!.subject).toMatch(/^Warden: manual provisioning needed: add .* to .*role:\d+:member/)
-    expect(mail!.text).toMatch(/https:\/\/warden\.example\.com\/manual-tasks\/mtk_/)
+    expect(mail!.text).toMatch(/https:\/\/warden\.example\.com\/tasks\/manual$/)
 
     const mine = await tasks(owner, '?state=open')
     expect(mine).toHaveLength(1)
