@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Kysely } from 'kysely'
-import type { Database, RiskLevel } from './database.js'
+import type { Database } from './database.js'
+import type { InventoryEntitlement } from './inventory-repo.js'
 import { WardenError } from '../errors/index.js'
 import { dialectOf, isUniqueViolation } from './db-errors.js'
 import { containsText } from './like.js'
@@ -358,19 +359,8 @@ export async function dueTaskRows(db: Kysely<Database>, now: string, limit: numb
 
 // ------------------------------------------------------------------ the request catalog
 
-/** A requestable entitlement as the catalog lists it (settings of issue 6 included). */
-export interface RequestableEntitlement {
-  integration_id: string
-  id: string
-  resource_id: string
-  slug: string
-  display_name: string
-  grantable_to: string[]
-  description: string | null
-  requestable: boolean
-  max_duration_minutes: number | null
-  risk_level: RiskLevel | null
-}
+/** A requestable entitlement as the catalog lists it: an inventory entitlement with its settings. */
+export type RequestableEntitlement = InventoryEntitlement
 
 /** Requestable entitlements of every integration by name (then integration and id), a page at a time. */
 export async function listRequestableEntitlements(
