@@ -29,20 +29,19 @@
  * WARDEN_BENCH_PG_URL is the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import { fork } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
-import pg from 'pg'
 import { OneLoginClient } from '../src/onelogin/index.js'
 import { SnapshotReader, diffSnapshots } from '../src/snapshot/index.js'
 import { createApiToken, createApp, createIntegration, createUser, openStore } from '../src/store/index.js'
 import { startEmulatorProcess } from './emulator-process.js'
 import type { IngestStep, ParentMessage, WorkerInput, WorkerMessage } from './ingest-worker.js'
 import { SYNC_TENANTS, runSyncWorker } from './sync.js'
+import { createPgDatabase } from './pg-database.js'
 import { mib, table } from './table.js'
 
 type Dialect = 'sqlite' | 'postgres'
@@ -56,7 +55,6 @@ const CHANGED_ROLES = 40
 const SEARCH_SECONDS = 10
 const SEARCH_CONNECTIONS = 10
 const DURING_CONNECTIONS = 4
-const PG_ADMIN_URL = process.env['WARDEN_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 interface Snapshots {
   /** Snapshot A (full sync) and B (incremental sync after the changes). */
@@ -320,25 +318,7 @@ async function createDatabase(dialect: Dialect, dir: string): Promise<BenchDatab
       drop: () => rm(sub, { recursive: true, force: true }),
     }
   }
-  const name = `warden_bench_${randomBytes(4).toString('hex')}`
-  const url = new URL(PG_ADMIN_URL)
-  url.pathname = `/${name}`
-  const admin = async <T>(fn: (c: pg.Client) => Promise<T>, connectionString = PG_ADMIN_URL): Promise<T> => {
-    const client = new pg.Client({ connectionString })
-    await client.connect()
-    try {
-      return await fn(client)
-    } finally {
-      await client.end()
-    }
-  }
-  await admin((c) => c.query(`CREATE DATABASE ${name}`))
-  return {
-    url: url.toString(),
-    size: () => admin(async (c) => mib(Number((await c.query<{ n: string }>('SELECT pg_database_size($1) AS n', [name])).rows[0]?.n ?? 0))),
-    analyze: () => admin((c) => c.query('ANALYZE'), url.toString()).then(() => undefined),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
-  }
+  return createPgDatabase('warden_bench')
 }
 
 async function runDialect(dialect: Dialect, snapshots: Snapshots, dir: string): Promise<DialectRun> {

@@ -28,17 +28,16 @@ import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { generateTenant } from '../src/emulator/index.js'
 import { EXPIRE_JOB, orderGrant } from '../src/governance/index.js'
 import { SecretBox } from '../src/secrets/index.js'
 import { createApp, createIntegration, isoTime, openStore, updateIntegration } from '../src/store/index.js'
 import { startEmulatorProcess } from './emulator-process.js'
 import type { JitWorkerInput, JitWorkerMessage } from './jit-worker.js'
+import { createPgDatabase } from './pg-database.js'
 import { mib, peakRss, table } from './table.js'
 
 const ROOT = join(import.meta.dirname, '..')
-const PG_ADMIN_URL = process.env['WARDEN_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const ROLES = 20
 const BATCH = 100
 const DURATION_MINUTES = 60
@@ -72,7 +71,7 @@ export async function benchJit(): Promise<string> {
 
   status(`emulator: ${users} users, ${ROLES} roles`)
   const emu = await startEmulatorProcess(['--users', String(users), '--roles', String(ROLES), '--apps', '10', '--groups', '5', '--seed', '1', '--rate-limit', '10000000'])
-  const database = await createDatabase()
+  const database = await createPgDatabase('warden_bench_jit')
   const workers: { child: ChildProcess; messages: JitWorkerMessage[] }[] = []
   try {
     const pairs = pickPairs(users, grants)
@@ -241,26 +240,6 @@ async function stats(url: string): Promise<{ calls: Record<string, number>; tota
   return { calls: body.by_endpoint, totalCalls: body.total }
 }
 
-async function createDatabase(): Promise<{ url: string; size: () => Promise<string>; drop: () => Promise<void> }> {
-  const name = `warden_bench_jit_${randomBytes(4).toString('hex')}`
-  const url = new URL(PG_ADMIN_URL)
-  url.pathname = `/${name}`
-  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: PG_ADMIN_URL })
-    await client.connect()
-    try {
-      return await fn(client)
-    } finally {
-      await client.end()
-    }
-  }
-  await admin((c) => c.query(`CREATE DATABASE ${name}`))
-  return {
-    url: url.toString(),
-    size: () => admin(async (c) => mib(Number((await c.query<{ n: string }>('SELECT pg_database_size($1) AS n', [name])).rows[0]?.n ?? 0))),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
-  }
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0

@@ -24,6 +24,25 @@ export function wardenId(prefix: IdPrefix, what: string, article: 'a' | 'an' = '
     .describe(`The ${what}'s id (${prefix}_...)`)
 }
 
+// OneLogin's numeric ids, and privileges' UUIDs, as they appear in Warden's model ids.
+const ONELOGIN_ID = '[1-9][0-9]{0,15}'
+const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+
+/** A model resource id (`user:7`); a malformed one is a 400 that says what one looks like. */
+export const resourceId = z
+  .string()
+  .regex(new RegExp(`^((user|role|app|group):${ONELOGIN_ID}|privilege:${UUID})$`), 'not a resource id: expected user:<id>, role:<id>, app:<id>, group:<id> or privilege:<uuid>')
+  .describe('A resource id, e.g. user:7 (colons need no escaping)')
+
+/** A model entitlement id (`role:42:member`). */
+export const entitlementId = z
+  .string()
+  .regex(
+    new RegExp(`^(role:${ONELOGIN_ID}:(member|admin)|app:${ONELOGIN_ID}:access|group:${ONELOGIN_ID}:member|privilege:${UUID}:assigned)$`),
+    'not an entitlement id: expected role:<id>:member, role:<id>:admin, app:<id>:access, group:<id>:member or privilege:<uuid>:assigned',
+  )
+  .describe('An entitlement id, e.g. role:42:member')
+
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(500).optional().describe('Items per page (default 50, at most 500)'),
   cursor: z.string().min(1).max(1000).optional().describe('next_cursor of the previous page'),

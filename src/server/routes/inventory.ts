@@ -24,7 +24,7 @@ import {
 } from '../../governance/index.js'
 import { RESOURCE_TYPES } from '../../model/index.js'
 import { authOf } from '../auth.js'
-import { booleanQuery, idParams, page, pageQuery, timestamp, wardenId } from '../schemas.js'
+import { booleanQuery, entitlementId, idParams, page, pageQuery, resourceId, timestamp, wardenId } from '../schemas.js'
 import type { RouteContext, ZodApp } from './context.js'
 
 
@@ -119,20 +119,6 @@ export const AppGrantCount = z
     direct_grants: z.number().int().describe('Of those, the grants OneLogin records directly (not only through a role)'),
   })
   .meta({ id: 'AppGrantCount', description: "One OneLogin app's access grants, counted" })
-
-const ONELOGIN_ID = '[1-9][0-9]{0,15}'
-const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
-const resourceId = z
-  .string()
-  .regex(new RegExp(`^((user|role|app|group):${ONELOGIN_ID}|privilege:${UUID})$`), 'not a resource id: expected user:<id>, role:<id>, app:<id>, group:<id> or privilege:<uuid>')
-  .describe('A resource id, e.g. user:7 (colons need no escaping)')
-const entitlementId = z
-  .string()
-  .regex(
-    new RegExp(`^(role:${ONELOGIN_ID}:(member|admin)|app:${ONELOGIN_ID}:access|group:${ONELOGIN_ID}:member|privilege:${UUID}:assigned)$`),
-    'not an entitlement id: expected role:<id>:member, role:<id>:admin, app:<id>:access, group:<id>:member or privilege:<uuid>:assigned',
-  )
-  .describe('An entitlement id, e.g. role:42:member')
 
 const integrationParams = idParams('int', 'integration', 'an')
 const resourceParams = z.strictObject({ id: wardenId('int', 'integration', 'an'), resourceId })

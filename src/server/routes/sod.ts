@@ -13,18 +13,8 @@ import {
   updateSodRule,
 } from '../../governance/index.js'
 import { authOf } from '../auth.js'
-import { booleanQuery, idParams, page, pageQuery, timestamp, wardenId } from '../schemas.js'
+import { booleanQuery, entitlementId, idParams, page, pageQuery, timestamp, wardenId } from '../schemas.js'
 import type { RouteContext, ZodApp } from './context.js'
-
-const ONELOGIN_ID = '[1-9][0-9]{0,15}'
-const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
-const entitlementId = z
-  .string()
-  .regex(
-    new RegExp(`^(role:${ONELOGIN_ID}:(member|admin)|app:${ONELOGIN_ID}:access|group:${ONELOGIN_ID}:member|privilege:${UUID}:assigned)$`),
-    'not an entitlement id: expected role:<id>:member, role:<id>:admin, app:<id>:access, group:<id>:member or privilege:<uuid>:assigned',
-  )
-  .describe('An entitlement id, e.g. role:42:member')
 
 const EntitlementRefInput = z.strictObject({ integration_id: wardenId('int', 'integration', 'an'), entitlement_id: entitlementId })
 const entitlementSet = z.array(EntitlementRefInput).min(1).max(SOD_SET_MAX)
