@@ -9,6 +9,7 @@ import { registerServe } from './commands/serve.js'
 import { registerUpload } from './commands/upload.js'
 import { registerRequest } from './commands/request.js'
 import { registerTasks } from './commands/tasks.js'
+import { registerEvidence } from './commands/evidence.js'
 import { reportError } from './errors.js'
 
 /** Builds the `warden` program. Commands register themselves; each lives in commands/. */
@@ -28,6 +29,7 @@ export function buildProgram(running: { emulator?: RunningEmulator } = {}): Comm
   registerUpload(program)
   registerRequest(program)
   registerTasks(program)
+  registerEvidence(program)
   return program
 }
 

@@ -299,3 +299,53 @@ export type {
   TaskRequestSummary,
 } from './request-views.js'
 // --- end access requests ---
+// --- issue 9: access reviews (campaigns.ts, campaign-items.ts, campaign-jobs.ts, campaign-evidence.ts) ---
+export {
+  CAMPAIGN_DESCRIPTION_MAX,
+  CAMPAIGN_NAME_MAX,
+  CAMPAIGN_STATES,
+  CLOSE_ACTIONS,
+  DEFAULT_INACTIVE_DAYS,
+  REVIEWER_TYPES,
+  canManageCampaign,
+  createCampaign,
+  deleteCampaign,
+  getCampaign,
+  listCampaigns,
+  previewCampaign,
+  stageCampaign,
+  startCampaign,
+  updateCampaign,
+} from './campaigns.js'
+export type { CampaignConfig, CampaignFilters, CampaignInput, CampaignPatch, CampaignPreview, CampaignReviewers, CampaignScope, CampaignView } from './campaigns.js'
+export {
+  COMMENT_MAX,
+  DECISION_ITEMS_MAX,
+  REVIEW_REASON_MAX,
+  closeCampaign,
+  commentOnItem,
+  decideItems,
+  getCampaignItem,
+  listCampaignItems,
+  listMyReviewItems,
+  previewDecision,
+  reassignItems,
+} from './campaign-items.js'
+export type { CommentView, DecisionInput, DecisionPlan, ItemDetail, ItemListFilter, ItemView, ReassignInput } from './campaign-items.js'
+export {
+  CAMPAIGN_TICK_JOB,
+  TEMPLATE_UNITS,
+  campaignJobs,
+  createTemplate,
+  deleteTemplate,
+  listTemplates,
+  nextRun,
+  remindCampaign,
+  reminderSlot,
+  runCampaignTick,
+  setTemplateEnabled,
+} from './campaign-jobs.js'
+export type { TemplateInput, TemplateView, TickResult } from './campaign-jobs.js'
+export { ITEM_CSV_COLUMNS, campaignEvidence, campaignProgress, exportCampaignCsv, verifyCampaignEvidence } from './campaign-evidence.js'
+export type { CampaignEvidenceCheck, CampaignProgress, CsvExport, EvidenceExport, ReviewerProgressView } from './campaign-evidence.js'
+// --- end access reviews ---

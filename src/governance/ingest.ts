@@ -129,7 +129,7 @@ export async function ingestSnapshot(trx: Kysely<Database>, input: IngestInput):
     lap('identities')
     await applyStagedResources(trx, integrationId)
     await applyStagedEntitlements(trx, integrationId)
-    await applyStagedGrants(trx, integrationId, baseline ? 'baseline' : 'changes')
+    await applyStagedGrants(trx, integrationId, baseline ? 'baseline' : 'changes', stamp)
     await applyStagedImplications(trx, integrationId)
     // A first sync, or one that changed a tenth of the grants, changes what searches should plan for.
     if (baseline || delta.added + delta.removed + delta.changed > staged.counts.grants / 10) await analyzeInventory(trx)

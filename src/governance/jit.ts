@@ -839,7 +839,8 @@ async function changeGrant(trx: Kysely<Database>, key: GrantKey, change: { direc
   }
   const inserted = await trx
     .insertInto('grants')
-    .values({ ...key, ...values })
+    // A grant Warden provisioned is first seen when the provisioning finished.
+    .values({ ...key, ...values, first_seen_at: isoTime(new Date()) })
     .onConflict((oc) => oc.columns(['integration_id', 'entitlement_id', 'principal_id']).doNothing())
     .returning('principal_id')
     .execute()

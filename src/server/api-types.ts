@@ -13,6 +13,7 @@ import type { WebhookDeliverySchema, WebhookSchema, WebhookWithSecretSchema } fr
 import type { ManualTask, TimeboundGrant } from './routes/jit.js' // issue 8
 import type { SodRule, SodViolation } from './routes/sod.js' // issue 8
 import type { DriftFinding, DriftSetting } from './routes/drift.js' // issue 8
+import type { CampaignPreviewSchema, CampaignProgressSchema, CampaignSchema, CampaignTemplateSchema, CommentSchema, DecisionPlanSchema, EvidenceCheckSchema, ReviewItemDetailSchema, ReviewItemSchema } from './routes/campaigns.js' // issue 9
 import type { AccessRequestSchema, AppRequestSettingsSchema, ApprovalTaskSchema, CatalogItemSchema, EntitlementRequestSettingsSchema, PolicySchema, SodConflictSchema } from './routes/requests.js' // issue 8
 
 /**
@@ -74,3 +75,14 @@ export type ApiPolicy = z.output<typeof PolicySchema>
 export type ApiAppRequestSettings = z.output<typeof AppRequestSettingsSchema>
 export type ApiEntitlementRequestSettings = z.output<typeof EntitlementRequestSettingsSchema>
 // --- end access requests ---
+// --- issue 9: access reviews (routes/campaigns.ts) ---
+export type ApiCampaign = z.output<typeof CampaignSchema>
+export type ApiCampaignPreview = z.output<typeof CampaignPreviewSchema>
+export type ApiCampaignProgress = z.output<typeof CampaignProgressSchema>
+export type ApiCampaignTemplate = z.output<typeof CampaignTemplateSchema>
+export type ApiReviewItem = z.output<typeof ReviewItemSchema>
+export type ApiReviewItemDetail = z.output<typeof ReviewItemDetailSchema>
+export type ApiReviewComment = z.output<typeof CommentSchema>
+export type ApiDecisionPlan = z.output<typeof DecisionPlanSchema>
+export type ApiEvidenceCheck = z.output<typeof EvidenceCheckSchema>
+// --- end access reviews ---

@@ -18,6 +18,7 @@ import { registerGovernanceRoutes } from './routes/governance.js'
 import { registerIntegrationRoutes } from './routes/integrations.js'
 import { registerInventoryRoutes } from './routes/inventory.js'
 import { registerDriftRoutes } from './routes/drift.js'
+import { registerCampaignRoutes } from './routes/campaigns.js'
 import { registerSodRoutes } from './routes/sod.js'
 import { registerJitRoutes } from './routes/jit.js'
 import { registerWebhookRoutes } from './routes/webhooks.js'
@@ -224,6 +225,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   registerInventoryRoutes(api, ctx)
   registerSodRoutes(api, ctx)
   registerDriftRoutes(api, ctx)
+  registerCampaignRoutes(api, ctx)
   registerJitRoutes(api, ctx)
   registerWebhookRoutes(api, ctx)
   registerRequestRoutes(api, ctx)

@@ -14,7 +14,7 @@ export function idParams(prefix: IdPrefix, what: string, article: 'a' | 'an' = '
   return z.strictObject({ id: wardenId(prefix, what, article) })
 }
 
-export type IdPrefix = 'usr' | 'tok' | 'idn' | 'job' | 'int' | 'app' | 'syn' | 'req' | 'tsk' | 'pol' | 'ord' | 'mtk' | 'sod' | 'whk' | 'drf'
+export type IdPrefix = 'usr' | 'tok' | 'idn' | 'job' | 'int' | 'app' | 'syn' | 'req' | 'tsk' | 'pol' | 'ord' | 'mtk' | 'sod' | 'whk' | 'drf' | 'cmp' | 'ctp'
 
 /** One Warden id (for path parameters beyond `id`, and bodies): a malformed one is a 400 saying what it should look like. */
 export function wardenId(prefix: IdPrefix, what: string, article: 'a' | 'an' = 'a') {

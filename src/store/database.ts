@@ -230,6 +230,8 @@ export interface GrantsTable {
   direct: number
   /** JSON array of the entitlement ids it is (also) held through. */
   sources: string
+  /** When Warden first saw it (an ingest, or a grant it provisioned); null for grants older than issue 9. */
+  first_seen_at: string | null
 }
 
 export interface ImplicationsTable {

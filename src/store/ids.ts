@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 
 /** Prefixes of Warden's random ids; the prefix says what an id names in logs and URLs. */
-export type IdPrefix = 'usr' | 'tok' | 'stp' | 'idn' | 'aud' | 'job' | 'app' | 'int' | 'syn' | 'req' | 'tsk' | 'pol' | 'ord' | 'mtk' | 'sod' | 'whk' | 'drf'
+export type IdPrefix = 'usr' | 'tok' | 'stp' | 'idn' | 'aud' | 'job' | 'app' | 'int' | 'syn' | 'req' | 'tsk' | 'pol' | 'ord' | 'mtk' | 'sod' | 'whk' | 'drf' | 'cmp' | 'cmt' | 'ctp'
 
 const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz' // Crockford's alphabet, lower case
 

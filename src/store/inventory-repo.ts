@@ -427,11 +427,12 @@ export async function applyStagedEntitlements(trx: Kysely<Database>, integration
  * Grants. `changes` (after stageGrantChanges): only the rows it recorded are deleted, updated and
  * inserted. `baseline` (the integration holds no grants yet): every staged grant is inserted.
  */
-export async function applyStagedGrants(trx: Kysely<Database>, integrationId: string, mode: 'baseline' | 'changes'): Promise<ApplyCounts> {
+/** `now`: the ingest's time, each new grant's first_seen_at (the "added since" filter of access reviews). */
+export async function applyStagedGrants(trx: Kysely<Database>, integrationId: string, mode: 'baseline' | 'changes', now: string): Promise<ApplyCounts> {
   if (mode === 'baseline') {
     const inserted = await sql`
-      insert into grants (integration_id, entitlement_id, principal_id, direct, sources)
-      select ${integrationId}, s.entitlement_id, s.principal_id, s.direct, s.sources from ${sql.raw(STAGE.grants)} s`.execute(trx)
+      insert into grants (integration_id, entitlement_id, principal_id, direct, sources, first_seen_at)
+      select ${integrationId}, s.entitlement_id, s.principal_id, s.direct, s.sources, ${now} from ${sql.raw(STAGE.grants)} s`.execute(trx)
     return { inserted: count(inserted), updated: 0, deleted: 0 }
   }
   const c = sql.raw(STAGE.grantChanges)
@@ -444,8 +445,8 @@ export async function applyStagedGrants(trx: Kysely<Database>, integrationId: st
     where c.change = 'changed' and grants.integration_id = ${integrationId}
       and grants.entitlement_id = c.entitlement_id and grants.principal_id = c.principal_id`.execute(trx)
   const inserted = await sql`
-    insert into grants (integration_id, entitlement_id, principal_id, direct, sources)
-    select ${integrationId}, c.entitlement_id, c.principal_id, c.direct, c.sources from ${c} c where c.change = 'added'`.execute(trx)
+    insert into grants (integration_id, entitlement_id, principal_id, direct, sources, first_seen_at)
+    select ${integrationId}, c.entitlement_id, c.principal_id, c.direct, c.sources, ${now} from ${c} c where c.change = 'added'`.execute(trx)
   return { inserted: count(inserted), updated: count(updated), deleted: count(deleted) }
 }
 

@@ -12,7 +12,7 @@ import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl, resolveDatabaseUrl }
 import type { Store } from './open.js'
 import { runStoreChild } from './test-support.js'
 
-const MIGRATION_NAMES = ['0001_accounts_audit', '0002_jobs', '0003_integrations_inventory', '0004_requests', '0005_jit', '0006_sod_drift', '0007_webhooks']
+const MIGRATION_NAMES = ['0001_accounts_audit', '0002_jobs', '0003_integrations_inventory', '0004_requests', '0005_jit', '0006_sod_drift', '0007_webhooks', '0008_campaigns']
 const TABLES = [
   'access_requests',
   'api_tokens',
@@ -23,6 +23,13 @@ const TABLES = [
   'apps',
   'audit_head',
   'audit_log',
+  'campaign_comments',
+  'campaign_item_reviewers',
+  'campaign_items',
+  'campaign_reminders',
+  'campaign_scope',
+  'campaign_templates',
+  'campaigns',
   'drift_findings',
   'drift_settings',
   'entitlement_owners',

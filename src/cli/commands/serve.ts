@@ -135,9 +135,11 @@ async function startWorker(store: Store, env: IntegrationEnv, concurrency?: numb
   const drift = driftJobs()
   const { requestJobs } = await import('../../governance/index.js')
   const requests = requestJobs()
+  const { campaignJobs } = await import('../../governance/index.js')
+  const campaigns = campaignJobs(env)
   const worker = new Worker(store, {
-    handlers: { ...maintenance.handlers, ...integrations.handlers, ...notifications.handlers, ...jit.handlers, ...webhooks.handlers, ...drift.handlers, ...requests.handlers },
-    schedules: [...maintenance.schedules, ...integrations.schedules, ...webhooks.schedules, ...requests.schedules],
+    handlers: { ...maintenance.handlers, ...integrations.handlers, ...notifications.handlers, ...jit.handlers, ...webhooks.handlers, ...drift.handlers, ...requests.handlers, ...campaigns.handlers },
+    schedules: [...maintenance.schedules, ...integrations.schedules, ...webhooks.schedules, ...requests.schedules, ...campaigns.schedules],
     ...(concurrency === undefined ? {} : { concurrency }),
   })
   worker.start()

@@ -27,7 +27,7 @@ import type { Store } from '../../store/index.js'
 
 const STATUSES = ['not_connected', 'syncing', 'connected', 'error'] as const
 
-const UserSummary = z
+export const UserSummary = z
   .object({ id: z.string(), email: z.string(), display_name: z.string() })
   .meta({ id: 'UserSummary', description: 'A Warden user as others see them' })
 const MODES = ['hosted', 'self-hosted'] as const

@@ -6,6 +6,7 @@ import { requests } from './0004-requests.js'
 import { jit } from './0005-jit.js'
 import { sodAndDrift } from './0006-sod-drift.js'
 import { webhooks } from './0007-webhooks.js'
+import { campaigns } from './0008-campaigns.js'
 
 /**
  * Every migration, in order, imported in code (not read from disk) so the list is the same in a
@@ -20,4 +21,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0005_jit': jit,
   '0006_sod_drift': sodAndDrift,
   '0007_webhooks': webhooks,
+  '0008_campaigns': campaigns,
 })
