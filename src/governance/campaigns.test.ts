@@ -17,7 +17,7 @@ import { memoryLogger } from '../jobs/test-support.js'
 import { createMailer } from '../mail/index.js'
 import { startSmtpCatcher } from '../mail/test-support.js'
 import type { SmtpCatcher } from '../mail/test-support.js'
-import { createUser, isoTime } from '../store/index.js'
+import { createUser, isoTime, replaceEntitlementOwners, setIntegrationOwners } from '../store/index.js'
 import type { Integration, Store, User } from '../store/index.js'
 import { campaignEvidence, exportCampaignCsv, verifyCampaignEvidence } from './campaign-evidence.js'
 import { closeCampaign, decideItems, listCampaignItems, listMyReviewItems, previewDecision, reassignItems } from './campaign-items.js'
@@ -258,6 +258,38 @@ describeDialects('access reviews', (t) => {
       const seen = holder.last_login ?? holder.created_at
       const wanted = item.principal_status === 'suspended' || item.principal_status === 'locked' ? 'suspended' : Date.parse(seen) < cutoff ? 'inactive' : null
       expect([item.principal_id, item.suggestion]).toEqual([item.principal_id, wanted])
+    }
+  }, 60_000)
+
+  it('routes items to app owners and entitlement owners', async () => {
+    // A discovered (SCIM) app: its access entitlement's owner owns the app; the integration's owner owns everything else.
+    const scim = await t.store.db.selectFrom('apps').select(['id', 'source_resource_id']).where('source_integration_id', '=', integration.id).orderBy('id').executeTakeFirst()
+    if (scim?.source_resource_id == null) throw new Error('the tenant has no provisioned app')
+    const access = `${scim.source_resource_id}:access`
+    await replaceEntitlementOwners(t.store.db, integration.id, access, [rita.id])
+    await setIntegrationOwners(t.store.db, integration.id, [sam.id])
+    const byApp = await createCampaign(t.store, as(admin), { ...campaignInput(), reviewers: { type: 'app_owners' } })
+    await stageCampaign(t.store, as(admin), byApp.id)
+    const items = (await listCampaignItems(t.store, as(admin), byApp.id, {}, { limit: 500 })).items
+    const ofScim = items.filter((i) => i.entitlement_id === access)
+    expect(ofScim.length).toBeGreaterThan(0)
+    const discovered = new Set(
+      (await t.store.db.selectFrom('apps').select('source_resource_id').where('source_integration_id', '=', integration.id).execute()).map((a) => `${a.source_resource_id}:access`),
+    )
+    for (const i of items) {
+      // The discovered app: its owner; other discovered apps have none (the campaign's owner, as fallback);
+      // everything else belongs to the integration's app, whose owner is Sam.
+      const wanted = i.entitlement_id === access ? rita.id : discovered.has(i.entitlement_id) ? admin.id : sam.id
+      expect([i.entitlement_id, i.reviewers.map((r) => r.id)]).toEqual([i.entitlement_id, [wanted]])
+    }
+
+    // Entitlement owners: only where one is named; the rest falls back to the campaign's owner.
+    await replaceEntitlementOwners(t.store.db, integration.id, `role:${roles[0]}:member`, [sam.id])
+    const byEntitlement = await createCampaign(t.store, as(admin), { ...campaignInput(), reviewers: { type: 'entitlement_owners' } })
+    await stageCampaign(t.store, as(admin), byEntitlement.id)
+    for (const i of (await listCampaignItems(t.store, as(admin), byEntitlement.id, {}, { limit: 500 })).items) {
+      const wanted = i.entitlement_id === `role:${roles[0]}:member` ? sam.id : i.entitlement_id === access ? rita.id : admin.id
+      expect([i.entitlement_id, i.reviewers.map((r) => r.id)]).toEqual([i.entitlement_id, [wanted]])
     }
   }, 60_000)
 

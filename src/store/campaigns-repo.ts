@@ -3,6 +3,7 @@ import type { Kysely, RawBuilder, Selectable, SqlBool } from 'kysely'
 import type { Database } from './database.js'
 import { dialectOf } from './db-errors.js'
 import { containsText } from './like.js'
+import { appOwnersRelation } from './owners-repo.js'
 import { decodeCursor, keysetAfter, pageLimit, toPage } from './pagination.js'
 import type { Page, PageRequest } from './pagination.js'
 
@@ -330,15 +331,9 @@ export async function assignCampaignReviewers(db: Kysely<Database>, campaignId: 
         where i.campaign_id = ${campaignId} and u.disabled = 0 ${notSelf}`.execute(db)
       break
     case 'app_owners':
-      // An app's owners: the owners of its access entitlement and of the integrations attached to it (as drift-repo appOwnerIds).
       result = await sql`${insert}
         select distinct i.campaign_id, i.item_no, u.id from campaign_items i
-        join (
-          select a.id as app_id, o.user_id from apps a
-          join entitlement_owners o on o.integration_id = a.source_integration_id and o.entitlement_id = a.source_resource_id || ':access'
-          union
-          select ai.app_id, io.user_id from integrations ai join integration_owners io on io.integration_id = ai.id
-        ) x on x.app_id = i.app_id
+        join ${appOwnersRelation()} x on x.app_id = i.app_id
         join users u on u.id = x.user_id
         where i.campaign_id = ${campaignId} and u.disabled = 0 ${notSelf}`.execute(db)
       break

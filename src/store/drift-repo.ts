@@ -249,33 +249,3 @@ export async function listDriftFindings(db: Kysely<Database>, filter: DriftFindi
   return toPage(rows, limit, 'drift_findings', (f) => [f.created_at, f.id])
 }
 
-// ------------------------------------------------------------------ app owners
-
-/**
- * The owners of an app, who decide its drift findings: the owners of a discovered app's access
- * entitlement, and the owners of the integrations attached to the app.
- */
-export async function appOwnerIds(db: Kysely<Database>, appId: string): Promise<string[]> {
-  const rows = await sql<{ user_id: string }>`
-    select o.user_id from apps a
-    join entitlement_owners o on o.integration_id = a.source_integration_id and o.entitlement_id = a.source_resource_id || ':access'
-    where a.id = ${appId}
-    union
-    select io.user_id from integrations i join integration_owners io on io.integration_id = i.id
-    where i.app_id = ${appId}
-    order by 1`.execute(db)
-  return rows.rows.map((r) => r.user_id)
-}
-
-/** The apps a user owns (see appOwnerIds). */
-export async function appsOwnedBy(db: Kysely<Database>, userId: string): Promise<string[]> {
-  const rows = await sql<{ app_id: string }>`
-    select a.id as app_id from entitlement_owners o
-    join apps a on a.source_integration_id = o.integration_id and a.source_resource_id || ':access' = o.entitlement_id
-    where o.user_id = ${userId}
-    union
-    select i.app_id from integration_owners io join integrations i on i.id = io.integration_id
-    where io.user_id = ${userId}
-    order by 1`.execute(db)
-  return rows.rows.map((r) => r.app_id)
-}

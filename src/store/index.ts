@@ -365,8 +365,6 @@ export type {
 export {
   addedGrantEvents,
   anyDriftScanning,
-  appOwnerIds,
-  appsOwnedBy,
   auditHeadSeq,
   driftSettingsOf,
   getDriftFinding,
@@ -392,6 +390,7 @@ export type {
   IntegrationApps,
 } from './drift-repo.js'
 // --- end sod-repo, drift-repo ---
+export { appOwnerIds, appOwnersRelation, appsOwnedBy } from './owners-repo.js'
 // --- issue 9: access reviews (campaigns-repo) ---
 export {
   activeCampaigns,
