@@ -24,6 +24,7 @@ import { authorizeManage, canManageCampaign, configOf, found, toCampaignView } f
 import type { CampaignView, Clock } from './campaigns.js'
 import { orderRevoke } from './jit.js'
 import { enqueueEmail } from './notifications.js'
+import { emitWebhookEvent } from './webhooks.js'
 import { can } from './policy.js'
 import type { Actor } from './policy.js'
 
@@ -241,6 +242,21 @@ export async function previewDecision(store: Store, actor: Actor, campaignId: st
   return store.transaction(async (trx) => plan((await loadForDecision(trx, actor, campaignId, input.item_nos)).items, input.decision))
 }
 
+function revokedEvent(row: CampaignRow, item: CampaignItemRow, by: string, reason: string, orderId: string): Record<string, unknown> {
+  return {
+    campaign_id: row.id,
+    campaign_name: row.name,
+    item_no: item.item_no,
+    integration_id: item.integration_id,
+    entitlement_id: item.entitlement_id,
+    principal_id: item.principal_id,
+    principal_email: item.principal_email,
+    decided_by: by,
+    reason: reason === '' ? null : reason,
+    order_id: orderId,
+  }
+}
+
 export interface DecisionInput {
   item_nos: number[]
   decision: CampaignDecision
@@ -270,6 +286,7 @@ export async function decideItems(store: Store, actor: Actor, campaignId: string
           ? await orderRevoke(trx, { integration_id: item.integration_id, entitlement_id: item.entitlement_id, principal_id: item.principal_id, request_id: null, actor: actor.id }, now)
           : null
       await updateItemRow(trx, campaignId, item.item_no, { decision: input.decision, reason: reason === '' ? null : reason, decided_by: actor.id, decided_at: at, revoke_order_id: orderId })
+      if (orderId !== null) await emitWebhookEvent(trx, 'review.revoked', revokedEvent(row, item, actor.id, reason, orderId), now)
       audit.push({
         action: `campaign_item.${input.decision}`,
         target_type: 'campaign_item',
@@ -367,6 +384,7 @@ export async function closeCampaign(store: Store, actor: Actor, id: string, opti
         for (const item of await getItemRows(trx, id, nos)) {
           const orderId = await orderRevoke(trx, { integration_id: item.integration_id, entitlement_id: item.entitlement_id, principal_id: item.principal_id, request_id: null, actor: 'system' }, now)
           await updateItemRow(trx, id, item.item_no, { decision: 'revoke', reason, decided_by: 'system', decided_at: at, revoke_order_id: orderId, close_outcome: 'revoked' })
+          await emitWebhookEvent(trx, 'review.revoked', revokedEvent(row, item, 'system', reason, orderId), now)
           handled++
         }
         if (nos.length < CLOSE_BATCH) break
@@ -376,6 +394,7 @@ export async function closeCampaign(store: Store, actor: Actor, id: string, opti
       handled = await leaveUndecided(trx, id)
     }
     await updateCampaignRow(trx, id, { state: 'closed', closed_at: at, closed_by: actor.id, updated_at: at })
+    await emitWebhookEvent(trx, 'campaign.closed', { campaign_id: id, name: row.name, closed_by: actor.id, close_action: row.close_action, undecided: handled }, now)
     const owner = (await userSummaries(trx, [row.owner_id])).get(row.owner_id)
     if (owner !== undefined) {
       await enqueueEmail(trx, {

@@ -17,7 +17,7 @@ import { memoryLogger } from '../jobs/test-support.js'
 import { createMailer } from '../mail/index.js'
 import { startSmtpCatcher } from '../mail/test-support.js'
 import type { SmtpCatcher } from '../mail/test-support.js'
-import { createUser, isoTime, replaceEntitlementOwners, setIntegrationOwners } from '../store/index.js'
+import { createUser, createWebhook, isoTime, newId, replaceEntitlementOwners, setIntegrationOwners } from '../store/index.js'
 import type { Integration, Store, User } from '../store/index.js'
 import { campaignEvidence, exportCampaignCsv, verifyCampaignEvidence } from './campaign-evidence.js'
 import { closeCampaign, decideItems, listCampaignItems, listMyReviewItems, previewDecision, reassignItems } from './campaign-items.js'
@@ -111,6 +111,8 @@ describeDialects('access reviews', (t) => {
   }
 
   it('stages roles and apps, takes decisions, revokes in OneLogin, reminds, closes and proves it', async () => {
+    // A webhook for every event: what the campaign emits shows up as its deliveries.
+    await createWebhook(t.store.db, { id: newId('whk'), url: 'https://hooks.example.com/warden', event_types: ['*'], secret: 'v1:sealed', created_by: admin.id })
     const draft = await createCampaign(t.store, as(admin), campaignInput())
     expect(draft.state).toBe('draft')
 
@@ -209,6 +211,9 @@ describeDialects('access reviews', (t) => {
       await orderIn(t.store, closedRole.revoke_order_id ?? 'none', ['done'])
       expect(await oneLoginRolesOf(api, Number(closedRole.principal_id.slice('user:'.length)))).not.toContain(Number(closedRole.entitlement_id.split(':')[1]))
     }
+
+    const events = (await t.store.db.selectFrom('webhook_deliveries').select('event_type').execute()).map((d) => d.event_type).filter((e) => e.startsWith('campaign.') || e.startsWith('review.'))
+    expect(events.sort()).toEqual(['campaign.closed', 'campaign.started', ...Array<string>(expected).fill('review.revoked')].sort())
 
     // Evidence: the CSV's hash is its bytes'; the bundle verifies, a changed one does not.
     const csv = await exportCampaignCsv(t.store, as(admin), draft.id)

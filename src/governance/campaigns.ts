@@ -40,6 +40,7 @@ import type {
 } from '../store/index.js'
 import { audited } from './audited.js'
 import { enqueueEmail } from './notifications.js'
+import { emitWebhookEvent } from './webhooks.js'
 import { authorize, can } from './policy.js'
 import type { Actor } from './policy.js'
 
@@ -583,6 +584,7 @@ export async function startCampaign(store: Store, actor: Actor, id: string, opti
         ].join('\n'),
       })
     }
+    await emitWebhookEvent(trx, 'campaign.started', { campaign_id: id, name: row.name, due_at: row.due_at, items: Number(row.items_total), reviewers: reviewers.length }, now)
     const after = found(await getCampaignRow(trx, id), id)
     return { result: await toCampaignView(trx, after, now), audit: [{ action: 'campaign.start', target_type: 'campaign', target_id: id, before: { state: row.state }, after: { state: 'active', reviewers: reviewers.length } }] }
   })

@@ -74,6 +74,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'request.failed',
   'grant.expired',
   'drift.found',
+  'campaign.started',
+  'campaign.closed',
+  'review.revoked',
   WEBHOOK_TEST_EVENT,
 ] as const
 

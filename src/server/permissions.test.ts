@@ -30,6 +30,9 @@ import { aDriftFinding, anSodRule } from '../governance/sod-drift-test-support.j
 import { activeTimeboundGrant, openManualTask } from '../governance/jit-test-support.js' // issue 8: jit
 import { createWebhook, newId } from '../store/index.js' // issue 8: webhooks
 import { delegate, freshRequestable, heldBy, pendingRequestOf, policyRow, taskFor, timeboundRequestOf } from '../governance/requests-test-support.js' // issue 8: access requests
+import { insertCampaign, insertTemplate, isoTime } from '../store/index.js' // issue 9: access reviews
+import type { CampaignState } from '../store/index.js' // issue 9
+import { buildEvidenceBundle } from '../evidence/index.js' // issue 9
 
 type Principal = 'anonymous' | 'no-role' | WardenRole
 const PRINCIPALS: readonly Principal[] = ['anonymous', 'no-role', ...WARDEN_ROLES]
@@ -73,6 +76,9 @@ const APP_WRITERS: readonly WardenRole[] = ['super-admin', 'app-admin']
 /** Who sees SoD rules (access-requests:read), and who changes them (issue 8). */
 const SOD_READERS: readonly WardenRole[] = ['super-admin', 'access-request-admin', 'read-only-admin']
 const SOD_WRITERS: readonly WardenRole[] = ['super-admin', 'access-request-admin']
+/** Who sees access review campaigns (campaigns:read), and who runs them (issue 9). */
+const CAMPAIGN_READERS: readonly WardenRole[] = ['super-admin', 'campaign-admin', 'read-only-admin']
+const CAMPAIGN_WRITERS: readonly WardenRole[] = ['super-admin', 'campaign-admin']
 
 function userOf(f: Fixture, caller: Principal): Person {
   return f.people[caller === 'anonymous' ? 'no-role' : caller]
@@ -516,7 +522,207 @@ const TABLE: Row[] = [
     request: (f) => ({ method: 'PATCH', url: `/api/v1/integrations/${f.integration.id}/entitlements/role:2:member/request-settings`, payload: { audience: 'everyone' } }),
   },
   // --- end access requests ---
+  // --- issue 9: access reviews (routes/campaigns.ts); campaigns are owned by the fixture's Campaign Administrator ---
+  { route: 'GET /api/v1/campaigns', allowed: CAMPAIGN_READERS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/campaigns' }) },
+  { route: 'POST /api/v1/campaigns', allowed: CAMPAIGN_WRITERS, ok: 201, request: (f) => ({ method: 'POST', url: '/api/v1/campaigns', payload: newCampaignBody(f) }) },
+  { route: 'GET /api/v1/campaigns/:id', allowed: CAMPAIGN_READERS, ok: 200, request: async (f) => ({ method: 'GET', url: `/api/v1/campaigns/${await aCampaign(f, 'draft')}` }) },
+  {
+    route: 'PATCH /api/v1/campaigns/:id',
+    allowed: CAMPAIGN_WRITERS,
+    ok: 200,
+    request: async (f) => ({ method: 'PATCH', url: `/api/v1/campaigns/${await aCampaign(f, 'draft')}`, payload: { description: 'Quarterly' } }),
+  },
+  { route: 'DELETE /api/v1/campaigns/:id', allowed: CAMPAIGN_WRITERS, ok: 204, request: async (f) => ({ method: 'DELETE', url: `/api/v1/campaigns/${await aCampaign(f, 'draft')}` }) },
+  { route: 'POST /api/v1/campaigns/:id/preview', allowed: CAMPAIGN_WRITERS, ok: 200, request: async (f) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'draft')}/preview` }) },
+  { route: 'POST /api/v1/campaigns/:id/stage', allowed: CAMPAIGN_WRITERS, ok: 200, request: async (f) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'draft')}/stage` }) },
+  { route: 'POST /api/v1/campaigns/:id/start', allowed: CAMPAIGN_WRITERS, ok: 200, request: async (f) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'staged')}/start` }) },
+  { route: 'POST /api/v1/campaigns/:id/close', allowed: CAMPAIGN_WRITERS, ok: 200, request: async (f) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'active')}/close` }) },
+  { route: 'POST /api/v1/campaigns/:id/remind', allowed: CAMPAIGN_WRITERS, ok: 200, request: async (f) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'active')}/remind` }) },
+  { route: 'GET /api/v1/campaigns/:id/progress', allowed: CAMPAIGN_READERS, ok: 200, request: async (f) => ({ method: 'GET', url: `/api/v1/campaigns/${await aCampaign(f, 'active')}/progress` }) },
+  // The review routes: any signed-in user, for items they review (each caller reviews the fresh campaign's item 1).
+  {
+    route: 'GET /api/v1/campaigns/:id/items',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => ({ method: 'GET', url: `/api/v1/campaigns/${await aCampaign(f, 'active', userOf(f, caller))}/items` }),
+  },
+  {
+    route: 'GET /api/v1/campaigns/:id/items/:no',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => ({ method: 'GET', url: `/api/v1/campaigns/${await aCampaign(f, 'active', userOf(f, caller))}/items/1` }),
+  },
+  {
+    route: 'POST /api/v1/campaigns/:id/items/:no/comments',
+    allowed: 'signed-in',
+    ok: 201,
+    request: async (f, caller) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'active', userOf(f, caller))}/items/1/comments`, payload: { body: 'Still needed?' } }),
+  },
+  {
+    route: 'POST /api/v1/campaigns/:id/decisions/preview',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'active', userOf(f, caller))}/decisions/preview`, payload: { item_nos: [1], decision: 'revoke' } }),
+  },
+  {
+    route: 'POST /api/v1/campaigns/:id/decisions',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'active', userOf(f, caller))}/decisions`, payload: { item_nos: [1], decision: 'certify' } }),
+  },
+  {
+    route: 'POST /api/v1/campaigns/:id/reassign',
+    allowed: 'signed-in',
+    ok: 200,
+    request: async (f, caller) => ({
+      method: 'POST',
+      url: `/api/v1/campaigns/${await aCampaign(f, 'active', userOf(f, caller))}/reassign`,
+      payload: { item_nos: [1], user_id: (await delegate(f.store)).id },
+    }),
+  },
+  { route: 'GET /api/v1/campaigns/:id/export.csv', allowed: CAMPAIGN_READERS, ok: 200, request: async (f) => ({ method: 'GET', url: `/api/v1/campaigns/${await aCampaign(f, 'staged')}/export.csv` }) },
+  { route: 'GET /api/v1/campaigns/:id/evidence', allowed: CAMPAIGN_READERS, ok: 200, request: async (f) => ({ method: 'GET', url: `/api/v1/campaigns/${await aCampaign(f, 'staged')}/evidence` }) },
+  {
+    // A bundle Warden never made: checked all the same (ok false, 200).
+    route: 'POST /api/v1/evidence/verify',
+    allowed: CAMPAIGN_READERS,
+    ok: 200,
+    request: () => ({
+      method: 'POST',
+      url: '/api/v1/evidence/verify',
+      headers: { 'content-type': 'application/gzip' },
+      payload: buildEvidenceBundle({ subject: { campaign_id: 'none' }, files: [{ name: 'items.csv', content: 'a\n' }], generatedAt: new Date() }).bundle,
+    }),
+  },
+  { route: 'GET /api/v1/reviews', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/reviews' }) },
+  { route: 'GET /api/v1/campaign-templates', allowed: CAMPAIGN_READERS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/campaign-templates' }) },
+  {
+    route: 'POST /api/v1/campaign-templates',
+    allowed: CAMPAIGN_WRITERS,
+    ok: 201,
+    request: (f) => {
+      const { due_at: _due, ...campaign } = newCampaignBody(f)
+      return { method: 'POST', url: '/api/v1/campaign-templates', payload: { name: `Quarterly ${uniqueEmail()}`, campaign, every_count: 3, every_unit: 'month', duration_days: 14 } }
+    },
+  },
+  {
+    route: 'PATCH /api/v1/campaign-templates/:id',
+    allowed: CAMPAIGN_WRITERS,
+    ok: 200,
+    request: async (f) => ({ method: 'PATCH', url: `/api/v1/campaign-templates/${await aTemplate(f)}`, payload: { enabled: false } }),
+  },
+  { route: 'DELETE /api/v1/campaign-templates/:id', allowed: CAMPAIGN_WRITERS, ok: 204, request: async (f) => ({ method: 'DELETE', url: `/api/v1/campaign-templates/${await aTemplate(f)}` }) },
+  // --- end access reviews ---
 ]
+
+const DAY_MS = 24 * 60 * 60 * 1000 // issue 9
+
+/** A new campaign's body (issue 9): the fixture's role 2 members, reviewed by their managers, due in a week. */
+function newCampaignBody(f: Fixture) {
+  return {
+    name: `Review ${uniqueEmail()}`,
+    scope: { entitlements: [{ integration_id: f.integration.id, entitlement_id: 'role:2:member' }] },
+    reviewers: { type: 'manager' as const },
+    due_at: new Date(Date.now() + 7 * DAY_MS).toISOString(),
+  }
+}
+
+/**
+ * A campaign owned by the fixture's Campaign Administrator, made through the store (no audit
+ * entry; issue 9). A staged or active one has item 1 (role 2 of a fresh OneLogin user), reviewed
+ * by `reviewer` (default: the owner).
+ */
+async function aCampaign(f: Fixture, state: CampaignState, reviewer: Person = f.people['campaign-admin']): Promise<string> {
+  const at = isoTime(new Date())
+  const id = newId('cmp')
+  const owner = f.people['campaign-admin'].user.id
+  const config = {
+    scope: { app_ids: [], entitlements: [{ integration_id: f.integration.id, entitlement_id: 'role:2:member' }], resource_types: [], identity_ids: [], integration_ids: [] },
+    filters: { not_used_days: null, added_since: null, duration: 'any', assignment: 'any' },
+    reviewers: { type: 'users', user_ids: [owner], fallback_user_ids: [], allow_self_review: false },
+    require_revoke_reason: true,
+    inactive_days: 90,
+  }
+  const staged = state !== 'draft'
+  await insertCampaign(f.store.db, {
+    id,
+    name: `Review ${id}`,
+    description: '',
+    state,
+    config: JSON.stringify(config),
+    due_at: isoTime(new Date(Date.now() + 7 * DAY_MS)),
+    close_action: 'leave',
+    auto_close: 0,
+    owner_id: owner,
+    template_id: null,
+    warnings: '[]',
+    items_total: staged ? 1 : 0,
+    staged_at: staged ? at : null,
+    started_at: state === 'active' || state === 'closed' ? at : null,
+    closed_at: null,
+    closed_by: null,
+    created_at: at,
+    updated_at: at,
+  })
+  if (staged) {
+    await f.store.db
+      .insertInto('campaign_items')
+      .values({
+        campaign_id: id,
+        item_no: 1,
+        integration_id: f.integration.id,
+        entitlement_id: 'role:2:member',
+        entitlement_name: 'Finance member',
+        resource_type: 'role',
+        resource_name: 'Finance',
+        app_id: null,
+        principal_id: `user:${++jitSerial}`,
+        principal_name: `Holder ${jitSerial}`,
+        principal_email: null,
+        principal_status: 'active',
+        identity_id: null,
+        manager_id: null,
+        last_login: null,
+        direct: 1,
+        sources: '[]',
+        first_seen_at: at,
+        expires_at: null,
+        suggestion: null,
+        decision: null,
+        reason: null,
+        decided_by: null,
+        decided_at: null,
+        revoke_order_id: null,
+        close_outcome: null,
+      })
+      .execute()
+    await f.store.db.insertInto('campaign_item_reviewers').values({ campaign_id: id, item_no: 1, user_id: reviewer.user.id }).execute()
+  }
+  return id
+}
+
+/** A quarterly template owned by the fixture's Campaign Administrator, made through the store (issue 9). */
+async function aTemplate(f: Fixture): Promise<string> {
+  const at = isoTime(new Date())
+  const id = newId('ctp')
+  const { due_at: _due, ...campaign } = newCampaignBody(f)
+  await insertTemplate(f.store.db, {
+    id,
+    name: `Quarterly ${id}`,
+    config: JSON.stringify(campaign),
+    every_count: 3,
+    every_unit: 'month',
+    duration_days: 14,
+    auto_start: 0,
+    enabled: 1,
+    next_run_at: isoTime(new Date(Date.now() + 30 * DAY_MS)),
+    last_campaign_id: null,
+    owner_id: f.people['campaign-admin'].user.id,
+    created_at: at,
+    updated_at: at,
+  })
+  return id
+}
 
 /** A fresh webhook (issue 8), made through the store with a stand-in sealed secret. */
 async function aWebhook(f: Fixture): Promise<string> {
