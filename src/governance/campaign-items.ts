@@ -275,6 +275,12 @@ export async function decideItems(store: Store, actor: Actor, campaignId: string
     const p = plan(items, input.decision)
     if (p.final.length > 0) throw new WardenError('CONFLICT', `item(s) ${p.final.slice(0, 10).join(', ')} are already revoked: a revoke is final`)
     if (input.decision === 'revoke' && reason === '' && configOf(row).require_revoke_reason) throw new WardenError('BAD_INPUT', 'reason: this campaign asks for a reason with every revoke')
+    // A campaign's manager may decide any item, but not their own access (unless the campaign allows it).
+    if (!configOf(row).reviewers.allow_self_review) {
+      const me = (await userSummaries(trx, [actor.id])).get(actor.id)?.email
+      const own = items.filter((i) => me !== undefined && i.principal_email === me).map((i) => i.item_no)
+      if (own.length > 0) throw new WardenError('FORBIDDEN', `item(s) ${own.slice(0, 10).join(', ')} are your own access: nobody decides their own access in this campaign`)
+    }
     if (p.revocations > 1 && input.expected_revocations !== p.revocations) {
       throw new WardenError('CONFLICT', `this decision revokes ${p.revocations} grants in OneLogin: confirm it with expected_revocations: ${p.revocations}${input.expected_revocations === undefined ? '' : ` (not ${input.expected_revocations})`}`)
     }

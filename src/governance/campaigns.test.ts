@@ -266,6 +266,25 @@ describeDialects('access reviews', (t) => {
     }
   }, 60_000)
 
+  it("lets a campaign's owner decide any item but their own", async () => {
+    const holder = seed.users.find((u) => u.email !== null && seed.roles.some((r) => roles.includes(r.id) && r.users.includes(u.id)))
+    if (holder?.email == null) throw new Error('no role member with an email')
+    const owner = await createUser(t.store.db, { email: holder.email.toLowerCase(), display_name: 'Owen Owner', roles: ['campaign-admin'] })
+    const c = await createCampaign(t.store, as(owner), { ...campaignInput(), scope: { entitlements: roles.map((r) => ({ integration_id: integration.id, entitlement_id: `role:${r}:member` })) } })
+    await stageCampaign(t.store, as(owner), c.id)
+    await startCampaign(t.store, as(owner), c.id, { publicUrl: PUBLIC_URL })
+    const items = (await listCampaignItems(t.store, as(admin), c.id, {}, { limit: 500 })).items
+    const own = items.find((i) => i.principal_id === `user:${holder.id}`)
+    const other = items.find((i) => i.principal_id !== `user:${holder.id}`)
+    if (own === undefined || other === undefined) throw new Error('expected items of the owner and of others')
+    // Rita reviews every item; the owner may step in, except on their own access.
+    expect(own.reviewers.map((r) => r.id)).toEqual([rita.id])
+    await expect(decideItems(t.store, as(owner), c.id, { item_nos: [own.item_no], decision: 'certify' })).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    expect((await decideItems(t.store, as(owner), c.id, { item_nos: [other.item_no], decision: 'certify' })).items[0]?.decision).toBe('certify')
+    // Another Campaign Administrator may not.
+    await expect(decideItems(t.store, as(admin), c.id, { item_nos: [other.item_no], decision: 'revoke', reason: 'x' })).rejects.toMatchObject({ code: 'FORBIDDEN' })
+  }, 60_000)
+
   it('routes items to app owners and entitlement owners', async () => {
     // A discovered (SCIM) app: its access entitlement's owner owns the app; the integration's owner owns everything else.
     const scim = await t.store.db.selectFrom('apps').select(['id', 'source_resource_id']).where('source_integration_id', '=', integration.id).orderBy('id').executeTakeFirst()

@@ -422,9 +422,8 @@ export async function deleteCampaign(store: Store, actor: Actor, id: string): Pr
 }
 
 export async function getCampaign(store: Store, actor: Actor, id: string, clock: Clock = {}): Promise<CampaignView> {
-  const row = found(await getCampaignRow(store.db, id), id)
-  if (!can(actor, 'campaigns:read')) throw new WardenError('FORBIDDEN', 'your Warden roles do not allow this (campaigns:read); reviewers see their items in the review inbox')
-  return toCampaignView(store.db, row, clock.now ?? new Date())
+  authorize(actor, 'campaigns:read')
+  return toCampaignView(store.db, found(await getCampaignRow(store.db, id), id), clock.now ?? new Date())
 }
 
 export async function listCampaigns(store: Store, actor: Actor, filter: { state?: CampaignState | undefined; mine?: boolean | undefined }, page: PageRequest, clock: Clock = {}): Promise<Page<CampaignView>> {
