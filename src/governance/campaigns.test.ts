@@ -22,7 +22,7 @@ import type { Integration, Store, User } from '../store/index.js'
 import { campaignEvidence, exportCampaignCsv, verifyCampaignEvidence } from './campaign-evidence.js'
 import { closeCampaign, decideItems, listCampaignItems, listMyReviewItems, previewDecision, reassignItems } from './campaign-items.js'
 import { createTemplate, runCampaignTick } from './campaign-jobs.js'
-import { createCampaign, getCampaign, previewCampaign, stageCampaign, startCampaign } from './campaigns.js'
+import { createCampaign, duplicateCampaign, getCampaign, previewCampaign, stageCampaign, startCampaign } from './campaigns.js'
 import type { CampaignInput } from './campaigns.js'
 import { ephemeralIntegrationEnv } from './integration-env.js'
 import type { IntegrationEnv } from './integration-env.js'
@@ -231,6 +231,11 @@ describeDialects('access reviews', (t) => {
     const unknown = await verifyCampaignEvidence(t.store, as(admin), forged.bundle)
     expect(unknown.ok).toBe(false)
     expect(unknown.problems.join(' ')).toContain('no record')
+
+    // Next quarter: the same review again, as a new draft.
+    const again = await duplicateCampaign(t.store, as(admin), draft.id, { due_at: isoTime(new Date(Date.now() + 90 * DAY)) })
+    expect(again).toMatchObject({ state: 'draft', name: 'Quarterly role review (copy)', scope: closed.scope, reviewers: closed.reviewers, close_action: 'revoke' })
+    expect((await previewCampaign(t.store, as(admin), again.id)).summary.items).toBe(await grantsInScope(t.store))
   }, 120_000)
 
   it('routes items to managers, never to the holder, and suggests revoking for suspended and inactive people', async () => {

@@ -411,6 +411,14 @@ export async function updateCampaign(store: Store, actor: Actor, id: string, pat
   })
 }
 
+/** A new draft with a campaign's settings (any campaign, closed ones included), a new due date and optionally a new name. */
+export async function duplicateCampaign(store: Store, actor: Actor, id: string, input: { due_at: string; name?: string | undefined }, clock: Clock = {}): Promise<CampaignView> {
+  authorize(actor, 'campaigns:write')
+  const source = found(await getCampaignRow(store.db, id), id)
+  const copy = await createCampaign(store, actor, { ...inputOf(source), name: input.name ?? `${source.name} (copy)`.slice(0, CAMPAIGN_NAME_MAX), due_at: input.due_at }, clock)
+  return copy
+}
+
 export async function deleteCampaign(store: Store, actor: Actor, id: string): Promise<void> {
   await audited(store, actor, async (trx) => {
     const row = found(await lockCampaign(trx, id), id)

@@ -310,6 +310,7 @@ export {
   canManageCampaign,
   createCampaign,
   deleteCampaign,
+  duplicateCampaign,
   getCampaign,
   listCampaigns,
   previewCampaign,

@@ -19,6 +19,7 @@ import {
   decideItems,
   deleteCampaign,
   deleteTemplate,
+  duplicateCampaign,
   exportCampaignCsv,
   getCampaign,
   getCampaignItem,
@@ -288,6 +289,18 @@ export function registerCampaignRoutes(app: ZodApp, ctx: RouteContext): void {
       await deleteCampaign(ctx.store, authOf(request).actor, request.params.id)
       return reply.code(204).send()
     },
+  })
+
+  app.post('/api/v1/campaigns/:id/duplicate', {
+    config: { access: 'campaigns:write' },
+    schema: {
+      tags: ['reviews'],
+      summary: "A new draft with this campaign's settings (e.g. last quarter's review again)",
+      params: campaignParams,
+      body: z.strictObject({ due_at: timestamp, name: z.string().max(CAMPAIGN_NAME_MAX).optional() }),
+      response: { 201: CampaignSchema },
+    },
+    handler: async (request, reply) => reply.code(201).send(await duplicateCampaign(ctx.store, authOf(request).actor, request.params.id, request.body)),
   })
 
   app.post('/api/v1/campaigns/:id/preview', {
