@@ -142,7 +142,8 @@ async function itemsCsv(store: Store, campaignId: string): Promise<{ text: strin
       ])
     }
   }
-  return { ...csvWithHash(ITEM_CSV_COLUMNS, rows), rows: rows.length }
+  // Formulas escaped: auditors open these in spreadsheets, and names come from OneLogin.
+  return { ...csvWithHash(ITEM_CSV_COLUMNS, rows, { escapeFormulas: true }), rows: rows.length }
 }
 
 function slug(name: string): string {
@@ -198,6 +199,7 @@ export async function campaignEvidence(store: Store, actor: Actor, id: string, c
   const commentsCsv = csvWithHash(
     ['campaign_id', 'item_no', 'comment_id', 'author', 'created_at', 'body'],
     comments.map((c) => [c.campaign_id, Number(c.item_no), c.id, authors.get(c.author_id)?.email ?? c.author_id, c.created_at, c.body]),
+    { escapeFormulas: true },
   )
   const audit = (await campaignAuditEntries(store.db, id)).map((e) =>
     JSON.stringify({ seq: Number(e.seq), id: e.id, at: e.at, actor: e.actor, action: e.action, target_type: e.target_type, target_id: e.target_id, before: e.before === null ? null : JSON.parse(e.before), after: e.after === null ? null : JSON.parse(e.after), prev_hash: e.prev_hash, hash: e.hash }),

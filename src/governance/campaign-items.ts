@@ -281,7 +281,7 @@ export async function decideItems(store: Store, actor: Actor, campaignId: string
       const own = items.filter((i) => me !== undefined && i.principal_email === me).map((i) => i.item_no)
       if (own.length > 0) throw new WardenError('FORBIDDEN', `item(s) ${own.slice(0, 10).join(', ')} are your own access: nobody decides their own access in this campaign`)
     }
-    if (p.revocations > 1 && input.expected_revocations !== p.revocations) {
+    if ((p.revocations > 1 || input.expected_revocations !== undefined) && input.expected_revocations !== p.revocations) {
       throw new WardenError('CONFLICT', `this decision revokes ${p.revocations} grants in OneLogin: confirm it with expected_revocations: ${p.revocations}${input.expected_revocations === undefined ? '' : ` (not ${input.expected_revocations})`}`)
     }
     const audit: AuditRecord[] = []
@@ -363,7 +363,8 @@ export async function commentOnItem(store: Store, actor: Actor, campaignId: stri
     if (row.state === 'draft') throw new WardenError('CONFLICT', `campaign ${campaignId} is a draft: it has no items yet`)
     const [item] = await getItemRows(trx, campaignId, [itemNo])
     if (item === undefined) throw new WardenError('NOT_FOUND', `campaign ${campaignId} has no item ${itemNo}`)
-    await checkItemAccess(trx, actor, row, [itemNo], false)
+    // Commenting is acting on the item: its reviewers and the campaign's managers, not every reader.
+    await checkItemAccess(trx, actor, row, [itemNo], true)
     const id = newId('cmt')
     await insertComment(trx, { id, campaign_id: campaignId, item_no: itemNo, author_id: actor.id, body: text, created_at: at })
     const author = (await userSummaries(trx, [actor.id])).get(actor.id) ?? null
@@ -381,9 +382,10 @@ export async function closeCampaign(store: Store, actor: Actor, id: string, opti
   return audited(store, actor, async (trx) => {
     const row = found(await lockCampaign(trx, id), id)
     authorizeManage(actor, row)
-    if (row.state !== 'active') throw new WardenError('CONFLICT', `campaign ${id} is ${row.state}: only an active campaign can be closed`)
+    if (row.state !== 'active' && row.state !== 'staged') throw new WardenError('CONFLICT', `campaign ${id} is ${row.state}: only a staged or active campaign can be closed`)
     let handled = 0
-    if (row.close_action === 'revoke') {
+    // A staged campaign never reached its reviewers: closing it (e.g. it was due before it started) leaves everything.
+    if (row.close_action === 'revoke' && row.state === 'active') {
       const reason = `not reviewed by the time the campaign closed (${at})`
       for (let after = 0; ; ) {
         const nos = await undecidedItemNos(trx, id, after, CLOSE_BATCH)

@@ -232,7 +232,8 @@ describeDialects('access reviews', (t) => {
     expect(unknown.ok).toBe(false)
     expect(unknown.problems.join(' ')).toContain('no record')
 
-    // Next quarter: the same review again, as a new draft.
+    // Next quarter: the same review again, as a new draft (once the close's revocations are done, so the inventory holds still).
+    await waitFor(async () => ((await t.store.db.selectFrom('provisioning_orders').select('id').where('state', 'in', ['queued', 'running']).execute()).length === 0 ? true : undefined), 60_000, 'the revocations')
     const again = await duplicateCampaign(t.store, as(admin), draft.id, { due_at: isoTime(new Date(Date.now() + 90 * DAY)) })
     expect(again).toMatchObject({ state: 'draft', name: 'Quarterly role review (copy)', scope: closed.scope, reviewers: closed.reviewers, close_action: 'revoke' })
     expect((await previewCampaign(t.store, as(admin), again.id)).summary.items).toBe(await grantsInScope(t.store))

@@ -262,6 +262,16 @@ export async function checkCampaign(db: Kysely<Database>, input: CampaignInput, 
   await checkIds(db, 'apps', scope.app_ids, 'scope.app_ids')
   await checkIds(db, 'identities', scope.identity_ids, 'scope.identity_ids')
   await checkIds(db, 'integrations', [...scope.integration_ids, ...new Set(scope.entitlements.map((e) => e.integration_id))], 'scope')
+  if (scope.entitlements.length > 0) {
+    const rows = await db
+      .selectFrom('entitlements')
+      .select(['integration_id', 'id'])
+      .where((eb) => eb.or(scope.entitlements.map((e) => eb.and([eb('integration_id', '=', e.integration_id), eb('id', '=', e.entitlement_id)]))))
+      .execute()
+    const known = new Set(rows.map((r) => `${r.integration_id} ${r.id}`))
+    const missing = scope.entitlements.filter((e) => !known.has(`${e.integration_id} ${e.entitlement_id}`))
+    if (missing.length > 0) throw new WardenError('BAD_INPUT', `scope.entitlements: no such entitlement ${missing.slice(0, 5).map((e) => `${e.integration_id}/${e.entitlement_id}`).join(', ')}`)
+  }
 
   const f = input.filters ?? {}
   const notUsed = f.not_used_days ?? null

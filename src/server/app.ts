@@ -199,6 +199,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         { name: 'jit', description: 'Provisioning: time-bound (JIT) grants and manual provisioning tasks' },
         { name: 'webhooks', description: 'Signed outbound webhooks for request events, and their deliveries' },
         { name: 'requests', description: 'Access requests: the catalog, requests, approval tasks, approval policies and request settings' },
+        { name: 'reviews', description: 'Access reviews: campaigns, templates, the reviewer inbox, decisions, progress and evidence' },
       ],
     },
     transform: jsonSchemaTransform,

@@ -533,6 +533,12 @@ const TABLE: Row[] = [
     request: async (f) => ({ method: 'PATCH', url: `/api/v1/campaigns/${await aCampaign(f, 'draft')}`, payload: { description: 'Quarterly' } }),
   },
   { route: 'DELETE /api/v1/campaigns/:id', allowed: CAMPAIGN_WRITERS, ok: 204, request: async (f) => ({ method: 'DELETE', url: `/api/v1/campaigns/${await aCampaign(f, 'draft')}` }) },
+  {
+    route: 'POST /api/v1/campaigns/:id/duplicate',
+    allowed: CAMPAIGN_WRITERS,
+    ok: 201,
+    request: async (f) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'active')}/duplicate`, payload: { due_at: new Date(Date.now() + 14 * DAY_MS).toISOString() } }),
+  },
   { route: 'POST /api/v1/campaigns/:id/preview', allowed: CAMPAIGN_WRITERS, ok: 200, request: async (f) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'draft')}/preview` }) },
   { route: 'POST /api/v1/campaigns/:id/stage', allowed: CAMPAIGN_WRITERS, ok: 200, request: async (f) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'draft')}/stage` }) },
   { route: 'POST /api/v1/campaigns/:id/start', allowed: CAMPAIGN_WRITERS, ok: 200, request: async (f) => ({ method: 'POST', url: `/api/v1/campaigns/${await aCampaign(f, 'staged')}/start` }) },

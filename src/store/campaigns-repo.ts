@@ -426,7 +426,7 @@ export async function analyzeCampaignItems(db: Kysely<Database>): Promise<void> 
 export interface ItemFilter {
   /** Items this user reviews (the inbox). */
   reviewer_id?: string | undefined
-  /** With reviewer_id and no campaign_id: only active campaigns. */
+  /** With reviewer_id: only active campaigns, or active and closed ones when a campaign is named. */
   campaign_id?: string | undefined
   decision?: 'undecided' | 'decided' | CampaignDecision | undefined
   suggestion?: 'any' | CampaignSuggestion | undefined
@@ -467,7 +467,8 @@ export async function listItemRows(db: Kysely<Database>, filter: ItemFilter, pag
     q = q.where((eb) =>
       eb.exists(eb.selectFrom('campaign_item_reviewers as r').select('r.user_id').whereRef('r.campaign_id', '=', 'i.campaign_id').whereRef('r.item_no', '=', 'i.item_no').where('r.user_id', '=', me)),
     )
-    if (filter.campaign_id === undefined) q = q.where('c.state', '=', 'active')
+    // Reviewers see a campaign's items once it has started (staged items are not theirs to see yet).
+    q = filter.campaign_id === undefined ? q.where('c.state', '=', 'active') : q.where('c.state', 'in', ['active', 'closed'])
   }
   if (filter.campaign_id !== undefined) q = q.where('i.campaign_id', '=', filter.campaign_id)
   if (filter.decision === 'undecided') q = q.where('i.decision', 'is', null)
