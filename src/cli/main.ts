@@ -10,6 +10,8 @@ import { registerUpload } from './commands/upload.js'
 import { registerRequest } from './commands/request.js'
 import { registerTasks } from './commands/tasks.js'
 import { registerEvidence } from './commands/evidence.js'
+import { registerReviews } from './commands/reviews.js'
+import { registerCampaigns } from './commands/campaigns.js'
 import { reportError } from './errors.js'
 
 /** Builds the `warden` program. Commands register themselves; each lives in commands/. */
@@ -30,6 +32,8 @@ export function buildProgram(running: { emulator?: RunningEmulator } = {}): Comm
   registerRequest(program)
   registerTasks(program)
   registerEvidence(program)
+  registerReviews(program)
+  registerCampaigns(program)
   return program
 }
 

@@ -97,6 +97,37 @@ export class WardenApi {
     if (!res.ok) throw serverError(res.status, parsed)
     return parsed as T
   }
+
+  /**
+   * A GET whose answer is a file (a CSV export, an evidence bundle): its bytes as sent, and the
+   * response headers, which carry the hashes the server vouches for. Errors come back as Warden's
+   * JSON and are raised like call()'s.
+   */
+  async download(path: string, query: Query = {}): Promise<{ bytes: Buffer; headers: Headers }> {
+    const search = new URLSearchParams()
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, String(v))
+    const qs = search.toString()
+    const endpoint = `${this.server}/api/v1${path}${qs === '' ? '' : `?${qs}`}`
+    let res: Response
+    let bytes: Buffer
+    try {
+      res = await fetch(endpoint, { method: 'GET', headers: { authorization: `Bearer ${this.#token}`, accept: '*/*' } })
+      bytes = Buffer.from(await res.arrayBuffer())
+    } catch (e) {
+      const reason = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)
+      throw new WardenError('SERVER_UNREACHABLE', `cannot download from the Warden server at ${this.server}: ${reason}`, { cause: e })
+    }
+    if (!res.ok) {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(bytes.toString('utf8'))
+      } catch {
+        throw new WardenError('SERVER_UNREACHABLE', `GET ${endpoint} answered HTTP ${res.status} with something that is not Warden's JSON; is ${this.server} the Warden server?`)
+      }
+      throw serverError(res.status, parsed)
+    }
+    return { bytes, headers: res.headers }
+  }
 }
 
 /** The server's `{"error": {"code", "message"}}` as a WardenError with the same code. */
