@@ -65,6 +65,16 @@ describe('web console layout and accessibility', () => {
     const people = (await (await page.request.get(`${warden.url}/api/v1/identities?limit=1`)).json()) as { items: { id: string }[] }
     const apps = (await (await page.request.get(`${warden.url}/api/v1/apps?limit=1`)).json()) as { items: { id: string }[] }
     paths.push([`/integrations/${integrations.items[0]!.id}`, ''], [`/people/${people.items[0]!.id}`, ''], [`/apps/${apps.items[0]!.id}`, ''])
+    // Access reviews: a running campaign (every role membership, reviewed by the administrator), so its
+    // page has progress, evidence and items, and the inbox has rows.
+    const me = (await (await page.request.get(`${warden.url}/api/v1/me`)).json()) as { user: { id: string } }
+    const campaign = (await (
+      await page.request.post(`${warden.url}/api/v1/campaigns`, {
+        data: { name: 'Roles review', scope: { resource_types: ['role'] }, reviewers: { type: 'users', user_ids: [me.user.id] }, due_at: new Date(Date.now() + 7 * 86_400_000).toISOString() },
+      })
+    ).json()) as { id: string }
+    for (const verb of ['stage', 'start']) expect((await page.request.post(`${warden.url}/api/v1/campaigns/${campaign.id}/${verb}`)).status()).toBe(200)
+    paths.push(['/reviews', 'My reviews'], ['/campaigns', 'Access reviews'], ['/campaigns/new', 'New campaign'], [`/campaigns/${campaign.id}`, 'Roles review'])
 
     for (const [path, title] of paths) {
       await page.goto(`${warden.url}${path}`)

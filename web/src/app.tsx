@@ -8,10 +8,12 @@ import type { Session } from './hooks/index.js'
 import { TokensPage } from './pages/account/index.js'
 import { AppPage, AppsPage } from './pages/apps/index.js'
 import { AuditPage } from './pages/audit/index.js'
+import { CampaignPage, CampaignsPage, NewCampaignPage } from './pages/campaigns/index.js'
 import { AddIntegrationPage, IntegrationPage, IntegrationsPage } from './pages/integrations/index.js'
 import { NotFound } from './pages/not-found.js'
 import { PeoplePage, PersonPage } from './pages/people/index.js'
 import { CatalogPage, ManualTasksPage, MyRequestsPage, RequestPage, TasksPage, TimeboundPage } from './pages/requests/index.js'
+import { ReviewsPage } from './pages/reviews/index.js'
 import { SetupPage } from './pages/setup.js'
 import { SignInPage } from './pages/sign-in.js'
 
@@ -25,6 +27,10 @@ const ROUTES: [string, ComponentType<PageProps>][] = [
   ['/tasks', TasksPage],
   ['/tasks/manual', ManualTasksPage],
   ['/grants/timebound', TimeboundPage],
+  ['/reviews', ReviewsPage],
+  ['/campaigns', CampaignsPage],
+  ['/campaigns/new', NewCampaignPage],
+  ['/campaigns/:id', CampaignPage],
   ['/integrations', IntegrationsPage],
   ['/integrations/new', AddIntegrationPage],
   ['/integrations/:id', IntegrationPage],
