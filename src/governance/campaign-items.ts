@@ -11,7 +11,9 @@ import {
   lockCampaign,
   newId,
   replaceItemReviewers,
+  reviewerCampaignCounts,
   reviewersOfItems,
+  searchUserSummaries,
   undecidedItemNos,
   updateCampaignRow,
   updateItemRow,
@@ -145,6 +147,37 @@ export type ItemListFilter = Omit<ItemFilter, 'reviewer_id' | 'campaign_id'> & {
 export async function listMyReviewItems(store: Store, actor: Actor, filter: ItemListFilter & { campaign_id?: string | undefined }, page: PageRequest = {}): Promise<Page<ItemView>> {
   const rows = await listItemRows(store.db, { ...filter, reviewer_id: actor.id }, page)
   return { items: await toItemViews(store.db, rows.items), next_cursor: rows.next_cursor }
+}
+
+export interface ReviewCampaignSummary {
+  campaign_id: string
+  name: string
+  due_at: string
+  overdue: boolean
+  assigned: number
+  decided: number
+  /** The campaign's settings a reviewer's screen needs. */
+  require_revoke_reason: boolean
+  inactive_days: number
+}
+
+/** The reviewer's active campaigns with their counts (the inbox's "N of M decided" and settings). */
+export async function myReviewSummary(store: Store, actor: Actor, clock: Clock = {}): Promise<ReviewCampaignSummary[]> {
+  const now = isoTime(clock.now ?? new Date())
+  const out: ReviewCampaignSummary[] = []
+  for (const c of await reviewerCampaignCounts(store.db, actor.id)) {
+    const row = found(await getCampaignRow(store.db, c.campaign_id), c.campaign_id)
+    const config = configOf(row)
+    out.push({ ...c, name: row.name, due_at: row.due_at, overdue: row.due_at <= now, require_revoke_reason: config.require_revoke_reason, inactive_days: config.inactive_days })
+  }
+  return out
+}
+
+/** Enabled Warden users matching `q` (email or name), for choosing reviewers and reassigning: what a Campaign Administrator or a reviewer needs without users:read. */
+export async function reviewerCandidates(store: Store, actor: Actor, q: string): Promise<UserSummary[]> {
+  // Campaign managers browse; anyone else (a reviewer reassigning) types at least 3 characters, so the list is no directory.
+  if (!can(actor, 'campaigns:write') && q.trim().length < 3) return []
+  return searchUserSummaries(store.db, q, 20)
 }
 
 /** A campaign's items: all of them for campaigns:read, a reviewer's own otherwise. */

@@ -329,10 +329,12 @@ export {
   getCampaignItem,
   listCampaignItems,
   listMyReviewItems,
+  myReviewSummary,
   previewDecision,
   reassignItems,
+  reviewerCandidates,
 } from './campaign-items.js'
-export type { CommentView, DecisionInput, DecisionPlan, ItemDetail, ItemListFilter, ItemView, ReassignInput } from './campaign-items.js'
+export type { CommentView, DecisionInput, DecisionPlan, ItemDetail, ItemListFilter, ItemView, ReassignInput, ReviewCampaignSummary } from './campaign-items.js'
 export {
   CAMPAIGN_TICK_JOB,
   TEMPLATE_UNITS,

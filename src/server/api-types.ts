@@ -13,7 +13,7 @@ import type { WebhookDeliverySchema, WebhookSchema, WebhookWithSecretSchema } fr
 import type { ManualTask, TimeboundGrant } from './routes/jit.js' // issue 8
 import type { SodRule, SodViolation } from './routes/sod.js' // issue 8
 import type { DriftFinding, DriftSetting } from './routes/drift.js' // issue 8
-import type { CampaignPreviewSchema, CampaignProgressSchema, CampaignSchema, CampaignTemplateSchema, CommentSchema, DecisionPlanSchema, EvidenceCheckSchema, ReviewItemDetailSchema, ReviewItemSchema } from './routes/campaigns.js' // issue 9
+import type { CampaignPreviewSchema, CampaignProgressSchema, CampaignSchema, CampaignTemplateSchema, CommentSchema, DecisionPlanSchema, EvidenceCheckSchema, ReviewItemDetailSchema, ReviewItemSchema, ReviewSummarySchema } from './routes/campaigns.js' // issue 9
 import type { AccessRequestSchema, AppRequestSettingsSchema, ApprovalTaskSchema, CatalogItemSchema, EntitlementRequestSettingsSchema, PolicySchema, SodConflictSchema } from './routes/requests.js' // issue 8
 
 /**
@@ -85,4 +85,5 @@ export type ApiReviewItemDetail = z.output<typeof ReviewItemDetailSchema>
 export type ApiReviewComment = z.output<typeof CommentSchema>
 export type ApiDecisionPlan = z.output<typeof DecisionPlanSchema>
 export type ApiEvidenceCheck = z.output<typeof EvidenceCheckSchema>
+export type ApiReviewSummary = z.output<typeof ReviewSummarySchema>
 // --- end access reviews ---

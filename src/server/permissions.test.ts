@@ -601,6 +601,8 @@ const TABLE: Row[] = [
     }),
   },
   { route: 'GET /api/v1/reviews', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/reviews' }) },
+  { route: 'GET /api/v1/reviews/summary', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/reviews/summary' }) },
+  { route: 'GET /api/v1/reviewer-candidates', allowed: 'signed-in', ok: 200, request: () => ({ method: 'GET', url: '/api/v1/reviewer-candidates?q=example' }) },
   { route: 'GET /api/v1/campaign-templates', allowed: CAMPAIGN_READERS, ok: 200, request: () => ({ method: 'GET', url: '/api/v1/campaign-templates' }) },
   {
     route: 'POST /api/v1/campaign-templates',

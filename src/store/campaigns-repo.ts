@@ -269,7 +269,8 @@ function jsonText(db: Kysely<Database>, column: string, key: string): RawBuilder
 
 /**
  * Copies every user's grant of the campaign's scope into campaign_items, numbered 1..n in
- * (integration, entitlement, principal) order, with the names, status, manager and last sign-in
+ * (integration, entitlement, principal) order, with the names (the holder's: their person's name,
+ * else the account's display name, often a username), status, manager and last sign-in
  * of the moment, the live time-bound grant's end, and a suggestion (revoke: suspended or locked
  * holders, and holders not signed in since `inactive_before`). Returns the number of items.
  */
@@ -291,12 +292,13 @@ export async function stageCampaignItems(db: Kysely<Database>, campaignId: strin
       principal_id, principal_name, principal_email, principal_status, identity_id, manager_id, last_login, direct, sources, first_seen_at, expires_at, suggestion)
     select ${campaignId}, row_number() over (order by g.integration_id, g.entitlement_id, g.principal_id),
       g.integration_id, g.entitlement_id, e.display_name, coalesce(r.type, 'unknown'), coalesce(r.display_name, e.resource_id), s.app_id,
-      g.principal_id, p.display_name, p.email, p.status, p.identity_id, ${managerId}, ${lastLogin}, g.direct, g.sources, g.first_seen_at, t.expires_at,
+      g.principal_id, coalesce(pi.display_name, p.display_name), p.email, p.status, p.identity_id, ${managerId}, ${lastLogin}, g.direct, g.sources, g.first_seen_at, t.expires_at,
       case when p.status in ('suspended', 'locked') then 'suspended' when ${lastSeen} < ${f.inactive_before} then 'inactive' else null end
     from campaign_scope s
     join grants g on g.integration_id = s.integration_id and g.entitlement_id = s.entitlement_id
     join entitlements e on e.integration_id = g.integration_id and e.id = g.entitlement_id
     join resources p on p.integration_id = g.integration_id and p.id = g.principal_id and p.type = 'user'
+    left join identities pi on pi.id = p.identity_id
     left join resources r on r.integration_id = e.integration_id and r.id = e.resource_id
     left join timebound_grants t on t.integration_id = g.integration_id and t.entitlement_id = g.entitlement_id
       and t.principal_id = g.principal_id and t.state in ('active', 'revoking')
@@ -579,6 +581,24 @@ export async function reviewersWithUndecided(db: Kysely<Database>, campaignId: s
     where r.campaign_id = ${campaignId} and i.decision is null
     group by r.user_id order by r.user_id`.execute(db)
   return rows.rows.map((r) => ({ user_id: r.user_id, undecided: Number(r.n) }))
+}
+
+export interface ReviewerCampaignCount {
+  campaign_id: string
+  assigned: number
+  decided: number
+}
+
+/** A reviewer's items per active campaign: assigned and decided. */
+export async function reviewerCampaignCounts(db: Kysely<Database>, userId: string): Promise<ReviewerCampaignCount[]> {
+  const rows = await sql<{ campaign_id: string; assigned: number | string; decided: number | string | null }>`
+    select r.campaign_id, count(*) as assigned, sum(case when i.decision is not null then 1 else 0 end) as decided
+    from campaign_item_reviewers r
+    join campaigns c on c.id = r.campaign_id
+    join campaign_items i on i.campaign_id = r.campaign_id and i.item_no = r.item_no
+    where r.user_id = ${userId} and c.state = 'active'
+    group by r.campaign_id order by r.campaign_id`.execute(db)
+  return rows.rows.map((r) => ({ campaign_id: r.campaign_id, assigned: Number(r.assigned), decided: Number(r.decided ?? 0) }))
 }
 
 export interface CampaignCounts {

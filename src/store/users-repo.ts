@@ -3,6 +3,7 @@ import { WardenError } from '../errors/index.js'
 import type { Database, UsersTable } from './database.js'
 import { affected, isUniqueViolation } from './db-errors.js'
 import { newId } from './ids.js'
+import { containsText } from './like.js'
 import { pageLimit, decodeCursor, keysetAfter, toPage } from './pagination.js'
 import type { Page, PageRequest } from './pagination.js'
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js'
@@ -188,6 +189,14 @@ export async function listUsers(db: Kysely<Database>, filter: UserFilter = {}, p
   if (page.cursor) q = q.where(keysetAfter(['email'], decodeCursor('users', page.cursor, 1), 'asc'))
   const rows = await q.orderBy('email').limit(limit + 1).execute()
   return toPage(rows.map(toUser), limit, 'users', (u) => [u.email])
+}
+
+/** Enabled users whose email or name contains `text`, by email, at most `limit` (pickers: reviewers, owners). */
+export async function searchUserSummaries(db: Kysely<Database>, text: string, limit: number): Promise<UserSummary[]> {
+  let q = db.selectFrom('users').select(['id', 'email', 'display_name']).where('disabled', '=', 0)
+  const t = text.trim()
+  if (t !== '') q = q.where((eb) => eb.or([containsText('email', t), containsText('display_name', t)]))
+  return q.orderBy('email').limit(limit).execute()
 }
 
 /** Several users' summaries at once (unknown ids are left out). */

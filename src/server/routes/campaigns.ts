@@ -27,10 +27,12 @@ import {
   listCampaigns,
   listMyReviewItems,
   listTemplates,
+  myReviewSummary,
   previewCampaign,
   previewDecision,
   reassignItems,
   remindCampaign,
+  reviewerCandidates,
   setTemplateEnabled,
   stageCampaign,
   startCampaign,
@@ -227,6 +229,19 @@ export const EvidenceCheckSchema = z
     recorded: z.object({ seq: z.number(), at: z.string(), actor: z.string(), campaign_id: z.string().nullable() }).nullable(),
   })
   .meta({ id: 'EvidenceCheck', description: "A bundle's files checked against its manifest, and its manifest against Warden's audit record" })
+
+export const ReviewSummarySchema = z
+  .object({
+    campaign_id: z.string(),
+    name: z.string(),
+    due_at: timestamp,
+    overdue: z.boolean(),
+    assigned: z.number(),
+    decided: z.number(),
+    require_revoke_reason: z.boolean(),
+    inactive_days: z.number(),
+  })
+  .meta({ id: 'ReviewSummary', description: "A reviewer's share of an active campaign" })
 
 const campaignParams = idParams('cmp', 'campaign')
 const itemParams = z.strictObject({ id: wardenId('cmp', 'campaign'), no: z.coerce.number().int().min(1).describe('The item number') })
@@ -478,6 +493,27 @@ export function registerCampaignRoutes(app: ZodApp, ctx: RouteContext): void {
       const { limit, cursor, ...filter } = request.query
       return listMyReviewItems(ctx.store, authOf(request).actor, filter, { limit, cursor })
     },
+  })
+
+  app.get('/api/v1/reviews/summary', {
+    config: { access: 'reviews:assigned' },
+    schema: {
+      tags: ['reviews'],
+      summary: 'My active campaigns: items assigned and decided, due date, and the settings a reviewer needs',
+      response: { 200: z.object({ items: z.array(ReviewSummarySchema) }) },
+    },
+    handler: async (request) => ({ items: await myReviewSummary(ctx.store, authOf(request).actor) }),
+  })
+
+  app.get('/api/v1/reviewer-candidates', {
+    config: { access: 'reviews:assigned' },
+    schema: {
+      tags: ['reviews'],
+      summary: 'Enabled Warden users whose email or name contains q (at most 20): to name reviewers or reassign items',
+      querystring: z.strictObject({ q: z.string().max(200).default('') }),
+      response: { 200: z.object({ items: z.array(UserSummary) }) },
+    },
+    handler: async (request) => ({ items: await reviewerCandidates(ctx.store, authOf(request).actor, request.query.q) }),
   })
 
   // --- templates ---
