@@ -3,11 +3,12 @@ import type { PageProps } from '../../app.js'
 import { api } from '../../api/index.js'
 import type { ApiPage, ApiResource } from '../../api/index.js'
 import { Async, Badge, BarChart, DataTable, Dialog, FormError, PageHeader, PagedTable, ProgressBar, Section, SelectField, StatusBadge, TextField, Time, formatNumber, formatTime } from '../../components/index.js'
-import { navigate, useApi, usePaged, useSession, useSubmit } from '../../hooks/index.js'
+import { navigate, useApi, usePaged, useRoute, useSession, useSubmit } from '../../hooks/index.js'
 import { DecisionBadges, SuggestionBadge, Via, sourceNames } from '../reviews/index.js'
 import type { Campaign, CampaignPreview, CampaignProgress, ReviewItem } from '../reviews/index.js'
 import { EvidenceSection } from './evidence.js'
-import { CampaignState, RESOURCE_TYPE_LABELS, REVIEWER_LABELS, canManageCampaign, decidedOf } from './shared.js'
+import { EditCampaignForm } from './new.js'
+import { CampaignState, RESOURCE_TYPE_LABELS, REVIEWER_LABELS, canManageCampaign, dateIn, decidedOf, endOfDay } from './shared.js'
 
 /** While a campaign is active its progress is fetched again this often. */
 const PROGRESS_POLL_MS = 10_000
@@ -15,16 +16,38 @@ const PROGRESS_POLL_MS = 10_000
 const SEARCH_DELAY_MS = 250
 
 /**
- * One campaign: its settings, the actions its state allows (draft: Preview, Stage, Delete;
- * staged: Start; active: Remind reviewers, Close), its warnings, its progress overall and per
- * reviewer, its items, and its evidence.
+ * One campaign: its settings, the actions its state allows (draft: Preview, Edit, Stage, Delete;
+ * staged: Start; active: Remind reviewers, Close; any: Duplicate), its warnings, its progress
+ * overall and per reviewer, its items, and its evidence. With `?edit=1` a draft shows the
+ * campaign form pre-filled instead (saved with PATCH).
  */
 export function CampaignPage({ params }: PageProps) {
   const id = params['id'] as string
+  const { query } = useRoute()
+  const session = useSession()
   const campaign = useApi<Campaign>(`/campaigns/${id}`)
+  // What the edit form saved, shown at once until the reload that follows answers.
+  const [saved, setSaved] = useState<Campaign | undefined>(undefined)
+  useEffect(() => setSaved(undefined), [campaign.data])
+  const shown = saved ?? campaign.data
+  const editing = query.get('edit') === '1'
   return (
-    <Async data={campaign.data} error={campaign.error} loading={campaign.loading} reload={campaign.reload} what="Loading the campaign">
-      {(c) => <CampaignView campaign={c} reload={campaign.reload} />}
+    <Async data={shown} error={campaign.error} loading={campaign.loading} reload={campaign.reload} what="Loading the campaign">
+      {(c) =>
+        editing && c.state === 'draft' && canManageCampaign(session, c) ? (
+          <EditCampaignForm
+            key={c.updated_at}
+            campaign={c}
+            onSaved={(fresh) => {
+              setSaved(fresh)
+              navigate(`/campaigns/${c.id}`, { replace: true })
+              campaign.reload()
+            }}
+          />
+        ) : (
+          <CampaignView campaign={c} reload={campaign.reload} />
+        )
+      }
     </Async>
   )
 }
@@ -36,6 +59,7 @@ function CampaignView({ campaign: c, reload }: { campaign: Campaign; reload: () 
   const manage = canManageCampaign(session, c)
   const [preview, setPreview] = useState<CampaignPreview | undefined>(undefined)
   const [confirm, setConfirm] = useState<Confirm | undefined>(undefined)
+  const [duplicating, setDuplicating] = useState(false)
   const [notice, setNotice] = useState<string | undefined>(undefined)
   const act = useSubmit(async (verb: 'preview' | 'remind') => {
     setNotice(undefined)
@@ -47,12 +71,16 @@ function CampaignView({ campaign: c, reload }: { campaign: Campaign; reload: () 
   })
   const { decided, total } = decidedOf(c.progress)
 
-  const actions = manage ? (
+  const canDuplicate = session.can('campaigns:write')
+  const actions = manage || canDuplicate ? (
     <>
-      {c.state === 'draft' && (
+      {manage && c.state === 'draft' && (
         <>
           <button type="button" onClick={() => void act.run('preview')} disabled={act.busy}>
             {act.busy ? 'Previewing…' : 'Preview'}
+          </button>
+          <button type="button" onClick={() => navigate(`/campaigns/${c.id}?edit=1`)}>
+            Edit
           </button>
           <button type="button" className="primary" onClick={() => setConfirm('stage')}>
             Stage
@@ -62,12 +90,12 @@ function CampaignView({ campaign: c, reload }: { campaign: Campaign; reload: () 
           </button>
         </>
       )}
-      {c.state === 'staged' && (
+      {manage && c.state === 'staged' && (
         <button type="button" className="primary" onClick={() => setConfirm('start')}>
           Start
         </button>
       )}
-      {c.state === 'active' && (
+      {manage && c.state === 'active' && (
         <>
           <button type="button" onClick={() => void act.run('remind')} disabled={act.busy}>
             Remind reviewers
@@ -76,6 +104,11 @@ function CampaignView({ campaign: c, reload }: { campaign: Campaign; reload: () 
             Close
           </button>
         </>
+      )}
+      {canDuplicate && (
+        <button type="button" onClick={() => setDuplicating(true)}>
+          Duplicate
+        </button>
       )}
     </>
   ) : undefined
@@ -117,7 +150,55 @@ function CampaignView({ campaign: c, reload }: { campaign: Campaign; reload: () 
       {c.state !== 'draft' && <ItemsSection campaign={c} />}
 
       {confirm !== undefined && <ConfirmDialog campaign={c} what={confirm} onClose={() => setConfirm(undefined)} onDone={reload} />}
+      {duplicating && <DuplicateDialog campaign={c} onClose={() => setDuplicating(false)} />}
     </>
+  )
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/** The days a campaign ran or runs for (from its start, else its creation, to its due date), 1 to 366; 30 when unknown. */
+function runningDays(c: Campaign): number {
+  const days = Math.round((Date.parse(c.due_at) - Date.parse(c.started_at ?? c.created_at)) / DAY_MS)
+  return Number.isFinite(days) ? Math.min(366, Math.max(1, days)) : 30
+}
+
+/**
+ * Duplicate: a new draft with this campaign's settings (POST /campaigns/:id/duplicate), asking
+ * its name and due date (by default as long from today as this one ran), then opens the draft.
+ */
+function DuplicateDialog({ campaign: c, onClose }: { campaign: Campaign; onClose: () => void }) {
+  const [name, setName] = useState(`${c.name} (copy)`.slice(0, 200))
+  const [due, setDue] = useState(() => dateIn(runningDays(c)))
+  const run = useSubmit(async () => {
+    const copy = await api<Campaign>(`/campaigns/${c.id}/duplicate`, { method: 'POST', body: { due_at: endOfDay(due), ...(name.trim() === '' ? {} : { name: name.trim() }) } })
+    navigate(`/campaigns/${copy.id}`)
+  }, ['due_at', 'name'])
+  return (
+    <Dialog title="Duplicate the campaign" onClose={onClose}>
+      {(close) => (
+        <form
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault()
+            void run.run()
+          }}
+        >
+          <p>A new draft with this campaign&apos;s scope, reviewers and settings. Nothing of its decisions is copied; preview, stage and start it when ready.</p>
+          <TextField label="Name" name="name" maxLength={200} value={name} onChange={(e) => setName(e.target.value)} error={run.fieldErrors['name']} />
+          <TextField label="Due date" name="due_at" type="date" required value={due} onChange={(e) => setDue(e.target.value)} error={run.fieldErrors['due_at']} />
+          <FormError message={run.error} />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={run.busy || due === ''}>
+              {run.busy ? 'Duplicating…' : 'Duplicate'}
+            </button>
+            <button type="button" onClick={close} disabled={run.busy}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </Dialog>
   )
 }
 
@@ -418,7 +499,7 @@ function ItemsSection({ campaign: c }: { campaign: Campaign }) {
                 <span className="hint">
                   {i.resource_type} · {i.resource_name}
                 </span>
-                <SuggestionBadge item={i} />
+                <SuggestionBadge item={i} inactiveDays={c.inactive_days} />
               </>
             ),
           },

@@ -6,7 +6,7 @@ import type { ApiApp, ApiIntegration, ApiPage, ApiUser } from '../../api/index.j
 import { CheckboxField, FormError, PageHeader, Section, SelectField, TextAreaField, TextField } from '../../components/index.js'
 import { navigate, useApi, useRoute, useSession, useSubmit } from '../../hooks/index.js'
 import type { Campaign, CampaignTemplate } from '../reviews/index.js'
-import { RESOURCE_TYPE_LABELS, REVIEWER_LABELS, dateIn, endOfDay } from './shared.js'
+import { RESOURCE_TYPE_LABELS, REVIEWER_LABELS, dateIn, endOfDay, localDate } from './shared.js'
 import { UserPicker } from './user-picker.js'
 
 const SCOPE_TYPES = ['role', 'app', 'group', 'privilege'] as const
@@ -72,15 +72,47 @@ function num(value: string): number | string {
   return value.trim() !== '' && Number.isInteger(n) ? n : value
 }
 
-/** The campaign's settings as the API takes them (POST /campaigns; a template's `campaign` without due_at). */
-function campaignBody(f: Form) {
+/** A draft's settings in the form's terms (editing it). */
+function formOf(c: Campaign): Form {
+  return {
+    ...INITIAL,
+    name: c.name,
+    description: c.description,
+    due: localDate(c.due_at),
+    types: [...c.scope.resource_types],
+    app_ids: [...c.scope.app_ids],
+    integration_ids: [...c.scope.integration_ids],
+    not_used_days: c.filters.not_used_days === null ? '' : String(c.filters.not_used_days),
+    added_since: c.filters.added_since === null ? '' : localDate(c.filters.added_since),
+    duration: c.filters.duration as Form['duration'],
+    assignment: c.filters.assignment as Form['assignment'],
+    reviewer_type: c.reviewers.type,
+    user_ids: [...c.reviewers.user_ids],
+    fallback_user_ids: [...c.reviewers.fallback_user_ids],
+    allow_self_review: c.reviewers.allow_self_review,
+    close_action: c.close_action,
+    auto_close: c.auto_close,
+    require_revoke_reason: c.require_revoke_reason,
+    inactive_days: String(c.inactive_days),
+  }
+}
+
+/**
+ * The campaign's settings as the API takes them (POST /campaigns, PATCH /campaigns/:id; a
+ * template's `campaign` without due_at). `editing`: the draft being changed, whose scope parts the
+ * form does not show (entitlements and people named through the API) are kept, and whose
+ * description is sent even empty (to clear it).
+ */
+function campaignBody(f: Form, editing?: Campaign) {
   return {
     name: f.name,
-    ...(f.description.trim() === '' ? {} : { description: f.description }),
+    ...(f.description.trim() === '' && editing === undefined ? {} : { description: f.description }),
     scope: {
       resource_types: f.types,
       app_ids: f.app_ids,
       ...(f.integration_ids.length === 0 ? {} : { integration_ids: f.integration_ids }),
+      ...(editing === undefined || editing.scope.entitlements.length === 0 ? {} : { entitlements: editing.scope.entitlements }),
+      ...(editing === undefined || editing.scope.identity_ids.length === 0 ? {} : { identity_ids: editing.scope.identity_ids }),
     },
     filters: {
       not_used_days: f.not_used_days.trim() === '' ? null : num(f.not_used_days),
@@ -116,16 +148,27 @@ function Choices({ label, children, error }: { label: string; children: ReactNod
   )
 }
 
-/**
- * New campaign (a draft), or with `?template=1` a template that creates one every period.
- * The scope (resource types, apps, integrations), grant filters, the reviewer rule with people
- * picked by email, and what closing does. The API's field errors show next to their fields.
- */
+/** New campaign (a draft), or with `?template=1` a template that creates one every period. */
 export function NewCampaignPage(_props: PageProps) {
-  const session = useSession()
   const { query } = useRoute()
-  const template = query.get('template') === '1'
-  const [form, setForm] = useState<Form>(INITIAL)
+  return <CampaignForm mode={query.get('template') === '1' ? 'template' : 'new'} />
+}
+
+/** A draft's settings changed in the same form, pre-filled (PATCH /campaigns/:id); `onSaved` gets the saved campaign. */
+export function EditCampaignForm({ campaign, onSaved }: { campaign: Campaign; onSaved: (saved: Campaign) => void }) {
+  return <CampaignForm mode="edit" campaign={campaign} onSaved={onSaved} />
+}
+
+/**
+ * The campaign form: new (a draft), a template, or a draft edited. The scope (resource types,
+ * apps, integrations), grant filters, the reviewer rule with people picked from suggestions, and
+ * what closing does. The API's field errors show next to their fields.
+ */
+function CampaignForm({ mode, campaign, onSaved }: { mode: 'new' | 'template' | 'edit'; campaign?: Campaign; onSaved?: (saved: Campaign) => void }) {
+  const session = useSession()
+  const template = mode === 'template'
+  const editing = mode === 'edit' ? campaign : undefined
+  const [form, setForm] = useState<Form>(() => (editing === undefined ? INITIAL : formOf(editing)))
   const [appFilter, setAppFilter] = useState('')
   const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }))
   const toggleIn = (key: 'types' | 'app_ids' | 'integration_ids', value: string, on: boolean) =>
@@ -133,7 +176,9 @@ export function NewCampaignPage(_props: PageProps) {
 
   const apps = useApi<ApiPage<ApiApp>>(session.can('apps:read') ? '/apps' : null, { limit: 500 })
   const integrations = useApi<ApiPage<ApiIntegration>>(session.can('integrations:read') ? '/integrations' : null, { limit: 100 })
-  const users = useApi<ApiPage<ApiUser>>(session.can('users:read') ? '/users' : null, { limit: 500 })
+  // Names for the chips of people a draft names already (picks bring their own names).
+  const named = editing === undefined ? 0 : editing.reviewers.user_ids.length + editing.reviewers.fallback_user_ids.length
+  const users = useApi<ApiPage<ApiUser>>(session.can('users:read') && named > 0 ? '/users' : null, { limit: 500 })
   const userList = users.data?.items ?? []
 
   const submit = useSubmit(async () => {
@@ -151,6 +196,9 @@ export function NewCampaignPage(_props: PageProps) {
         },
       })
       navigate('/campaigns#templates')
+    } else if (editing !== undefined) {
+      const saved = await api<Campaign>(`/campaigns/${editing.id}`, { method: 'PATCH', body: { ...campaignBody(form, editing), due_at: endOfDay(form.due) } })
+      onSaved?.(saved)
     } else {
       const created = await api<Campaign>('/campaigns', { method: 'POST', body: { ...campaignBody(form), due_at: endOfDay(form.due) } })
       navigate(`/campaigns/${created.id}`)
@@ -161,15 +209,25 @@ export function NewCampaignPage(_props: PageProps) {
     void submit.run()
   }
   const e = submit.fieldErrors
+  const back = editing === undefined ? '/campaigns' : `/campaigns/${editing.id}`
+  const kept = editing === undefined ? [] : [
+    editing.scope.entitlements.length > 0 ? `${editing.scope.entitlements.length} entitlement(s)` : '',
+    editing.scope.identity_ids.length > 0 ? `${editing.scope.identity_ids.length} person(s)` : '',
+  ].filter((x) => x !== '')
   const shownApps = (apps.data?.items ?? []).filter((a) => appFilter.trim() === '' || a.name.toLowerCase().includes(appFilter.trim().toLowerCase()) || form.app_ids.includes(a.id))
 
   return (
     <>
-      <PageHeader title={template ? 'New campaign template' : 'New campaign'} back={{ href: '/campaigns', label: 'Access reviews' }}>
+      <PageHeader
+        title={template ? 'New campaign template' : editing !== undefined ? `Edit ${editing.name}` : 'New campaign'}
+        back={editing === undefined ? { href: '/campaigns', label: 'Access reviews' } : { href: back, label: editing.name }}
+      >
         <p className="lead">
           {template
             ? 'A template creates a campaign with these settings every period (for example every 3 months), due a number of days later.'
-            : 'A campaign starts as a draft: preview what it would review, then stage it (the access is frozen into review items) and start it (reviewers get an email).'}
+            : editing !== undefined
+              ? 'A draft can change until it is staged: staging freezes its scope and settings.'
+              : 'A campaign starts as a draft: preview what it would review, then stage it (the access is frozen into review items) and start it (reviewers get an email).'}
         </p>
       </PageHeader>
       <form onSubmit={onSubmit} className="campaign-form" noValidate>
@@ -204,6 +262,7 @@ export function NewCampaignPage(_props: PageProps) {
         )}
 
         <Section title="What to review">
+          {kept.length > 0 && <p className="hint">This draft also reviews {kept.join(' and ')} named through the API; they are kept.</p>}
           <Choices label="Every entitlement of these types" error={e['scope']}>
             <div className="campaign-checks">
               {SCOPE_TYPES.map((t) => (
@@ -267,11 +326,17 @@ export function NewCampaignPage(_props: PageProps) {
             ))}
           </SelectField>
           {form.reviewer_type === 'users' && (
-            <UserPicker label="Reviewers" users={userList} selected={form.user_ids} onChange={(ids) => set('user_ids', ids)} hint="Each reviews every item. Type an email and press Add." />
+            <UserPicker
+              label="Reviewers"
+              known={userList}
+              selected={form.user_ids}
+              onChange={(ids) => set('user_ids', ids)}
+              hint="Each reviews every item. Type part of a name or email and choose from the list."
+            />
           )}
           <UserPicker
             label="Fallback reviewers"
-            users={userList}
+            known={userList}
             selected={form.fallback_user_ids}
             onChange={(ids) => set('fallback_user_ids', ids)}
             hint="Review what the rule gives nobody (then you, then the Super Administrators)."
@@ -302,9 +367,9 @@ export function NewCampaignPage(_props: PageProps) {
         <FormError message={submit.error} />
         <div className="actions">
           <button type="submit" className="primary" disabled={submit.busy}>
-            {template ? 'Create template' : 'Create draft'}
+            {template ? 'Create template' : editing !== undefined ? 'Save changes' : 'Create draft'}
           </button>
-          <button type="button" onClick={() => navigate('/campaigns')} disabled={submit.busy}>
+          <button type="button" onClick={() => navigate(back)} disabled={submit.busy}>
             Cancel
           </button>
         </div>

@@ -95,8 +95,18 @@ export function endOfDay(date: string): string {
   return Number.isNaN(d.getTime()) ? date : d.toISOString()
 }
 
+/** A date field's value ("2026-12-31", local time) for a moment. */
+function dateValue(d: Date): string {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+}
+
 /** Today plus `days`, as a date field's value (local time). */
 export function dateIn(days: number): string {
-  const d = new Date(Date.now() + days * 24 * 60 * 60 * 1000)
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+  return dateValue(new Date(Date.now() + days * 24 * 60 * 60 * 1000))
+}
+
+/** An ISO 8601 time as a date field's value (its day in local time); the text itself if it is no time. */
+export function localDate(iso: string): string {
+  const d = new Date(iso)
+  return Number.isNaN(d.getTime()) ? iso : dateValue(d)
 }

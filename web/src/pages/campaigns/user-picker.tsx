@@ -1,56 +1,89 @@
-import { useId, useState } from 'react'
-import type { KeyboardEvent } from 'react'
-import type { ApiUser } from '../../api/index.js'
+import { useState } from 'react'
+import { errorMessage } from '../../api/index.js'
+import type { ApiUserSummary } from '../../api/index.js'
 import { useSession } from '../../hooks/index.js'
+import { UserSearch, findUserByEmail } from '../reviews/index.js'
+
+const USER_ID = /^usr_[0-9a-z]{26}$/
 
 /**
- * Picks Warden users by email. Super Administrators (users:read) get the list of Warden users to
- * choose from; a Campaign Administrator cannot list users (the API has no route for it), so they
- * can add themselves by email, or anyone by user id (`usr_…`).
+ * Picks Warden users: suggestions from GET /reviewer-candidates as you type (every role that
+ * manages campaigns gets them), or a whole email (or a user id, `usr_…`) and Add. The chosen
+ * people are chips with their names; `known` names the ones chosen before (a draft being edited).
  */
-export function UserPicker({ label, hint, users, selected, onChange, error }: {
+export function UserPicker({ label, hint, known = [], selected, onChange, error }: {
   label: string
   hint?: string
-  /** The Warden users this person may see (empty without users:read). */
-  users: readonly ApiUser[]
+  /** Users whose names are known already (for chips of a draft being edited). */
+  known?: readonly ApiUserSummary[]
   selected: string[]
   onChange: (ids: string[]) => void
   error?: string | undefined
 }) {
   const session = useSession()
-  const id = useId()
+  const me = session.me.user
   const [text, setText] = useState('')
   const [problem, setProblem] = useState<string | undefined>(undefined)
-  const me = session.me.user
-  const known = new Map<string, { email: string; display_name: string }>(users.map((u) => [u.id, u]))
-  known.set(me.id, { email: me.email, display_name: me.display_name })
-  const add = () => {
-    const value = text.trim()
-    if (value === '') return
-    const lower = value.toLowerCase()
-    const found = lower === me.email.toLowerCase() ? me.id : (users.find((u) => u.email.toLowerCase() === lower && !u.disabled)?.id ?? (/^usr_[0-9a-z]{26}$/.test(value) ? value : undefined))
-    if (found === undefined) {
-      setProblem(users.length > 0 ? `No enabled Warden user has the email ${value}.` : `Only your own email or a user id (usr_…) can be added here: your roles cannot list Warden users.`)
+  const [busy, setBusy] = useState(false)
+  // Everyone picked in this field, so the chips keep their names.
+  const [picked, setPicked] = useState<Map<string, ApiUserSummary>>(() => new Map())
+  const names = new Map<string, ApiUserSummary>(known.map((u) => [u.id, u]))
+  names.set(me.id, { id: me.id, email: me.email, display_name: me.display_name })
+  for (const [id, u] of picked) names.set(id, u)
+
+  const choose = (u: ApiUserSummary) => {
+    setProblem(undefined)
+    setPicked((m) => new Map(m).set(u.id, u))
+    if (!selected.includes(u.id)) onChange([...selected, u.id])
+  }
+  const add = async (typed: string) => {
+    const value = typed.trim()
+    if (value === '' || busy) return
+    if (USER_ID.test(value)) {
+      setText('')
+      setProblem(undefined)
+      if (!selected.includes(value)) onChange([...selected, value])
       return
     }
-    setProblem(undefined)
-    setText('')
-    if (!selected.includes(found)) onChange([...selected, found])
-  }
-  const onKey = (event: KeyboardEvent<HTMLInputElement>) => {
-    if (event.key === 'Enter') {
-      event.preventDefault()
-      add()
+    setBusy(true)
+    try {
+      const found = await findUserByEmail(value)
+      if (found === undefined) {
+        setProblem(value.includes('@') ? `No enabled Warden user has the email ${value}.` : `Choose someone from the suggestions, or type their whole email.`)
+        return
+      }
+      setText('')
+      choose(found)
+    } catch (e) {
+      setProblem(errorMessage(e))
+    } finally {
+      setBusy(false)
     }
   }
   const message = problem ?? error
   return (
-    <div className={`field user-picker${message !== undefined ? ' field-invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
+    <UserSearch
+      label={label}
+      text={text}
+      onText={(t) => {
+        setText(t)
+        setProblem(undefined)
+      }}
+      onPick={choose}
+      onEnter={(t) => void add(t)}
+      exclude={new Set(selected)}
+      hint={hint ?? 'Type part of a name or email and choose from the list, or a whole email and Add.'}
+      error={message}
+      addon={
+        <button type="button" onClick={() => void add(text)} disabled={busy} aria-label={`Add to ${label.toLowerCase()}`}>
+          Add
+        </button>
+      }
+    >
       {selected.length > 0 && (
         <ul className="user-chips" aria-label={`${label}: chosen`}>
           {selected.map((userId) => {
-            const u = known.get(userId)
+            const u = names.get(userId)
             const name = u === undefined ? userId : `${u.display_name} (${u.email})`
             return (
               <li key={userId}>
@@ -63,42 +96,6 @@ export function UserPicker({ label, hint, users, selected, onChange, error }: {
           })}
         </ul>
       )}
-      <div className="user-picker-add">
-        <input
-          id={id}
-          type="text"
-          inputMode="email"
-          list={users.length > 0 ? `${id}-users` : undefined}
-          placeholder={users.length > 0 ? 'name@example.com' : 'your email, or usr_…'}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          onKeyDown={onKey}
-          aria-invalid={message !== undefined}
-          aria-describedby={`${id}-hint${message !== undefined ? ` ${id}-error` : ''}`}
-        />
-        <button type="button" onClick={add} aria-label={`Add to ${label.toLowerCase()}`}>
-          Add
-        </button>
-      </div>
-      {users.length > 0 && (
-        <datalist id={`${id}-users`}>
-          {users
-            .filter((u) => !u.disabled)
-            .map((u) => (
-              <option key={u.id} value={u.email}>
-                {u.display_name}
-              </option>
-            ))}
-        </datalist>
-      )}
-      <p className="hint" id={`${id}-hint`}>
-        {hint ?? 'Type an email and press Add.'}
-      </p>
-      {message !== undefined && (
-        <p className="field-error" id={`${id}-error`}>
-          {message}
-        </p>
-      )}
-    </div>
+    </UserSearch>
   )
 }

@@ -3,12 +3,13 @@ import type { MouseEvent as ReactMouseEvent, RefObject } from 'react'
 import type { PageProps } from '../../app.js'
 import { api, errorMessage } from '../../api/index.js'
 import type { ApiPage, Query } from '../../api/index.js'
-import { Dialog, Empty, ErrorState, Loading, PageHeader, ProgressBar, SelectField, StatusBadge, TextField, Time } from '../../components/index.js'
+import { Dialog, Empty, ErrorState, Loading, PageHeader, SelectField, StatusBadge, TextField, Time } from '../../components/index.js'
 import { useApi, useQueryParams } from '../../hooks/index.js'
 import { ItemPanel } from './item-panel.js'
 import { RevokeDialog } from './revoke-dialog.js'
 import { DecisionBadges, SuggestionBadge, Via, byCampaign, itemKey, plural, sendDecisions, sourceNames } from './shared.js'
-import type { ReviewItem } from './types.js'
+import { CampaignSummary } from './summary.js'
+import type { ReviewItem, ReviewSummary } from './types.js'
 
 /** Items per page of the inbox; "Load more" adds the next page below. */
 const PAGE_SIZE = 100
@@ -109,8 +110,9 @@ const SHORTCUTS: [string, string][] = [
 /**
  * My reviews: every item waiting for the signed-in person's decision, in every active campaign
  * (or one, from an email's link: `/reviews?campaign=cmp_…`). Built for going through hundreds
- * of items quickly: filters, a dense table, keyboard shortcuts (j/k, x, c, r, a, ?), bulk
- * certify and revoke (a revoke confirms how many grants it removes), and suggestions.
+ * of items quickly: each campaign's progress on top, filters, a dense table, keyboard shortcuts
+ * (j/k, x, c, r, a, ?), bulk certify and revoke (a revoke confirms how many grants it removes),
+ * and suggestions.
  */
 export function ReviewsPage(_props: PageProps) {
   const [params, setParams] = useQueryParams()
@@ -136,6 +138,10 @@ export function ReviewsPage(_props: PageProps) {
   )
   const inbox = useInbox(query)
   const items = inbox.items
+  // Exact counts and the settings a reviewer needs, per active campaign; fetched again after each decision.
+  const summary = useApi<{ items: ReviewSummary[] }>('/reviews/summary')
+  const settings = useMemo(() => new Map((summary.data?.items ?? []).map((c) => [c.campaign_id, c])), [summary.data])
+  const reloadSummary = summary.reload
   // Roles that access comes through, by name: from the rows, and from the reviewer's role items
   // (fetched once when a row names a role no row on screen is about; items name sources by id only).
   const unnamed = useMemo(() => {
@@ -145,7 +151,7 @@ export function ReviewsPage(_props: PageProps) {
   const roleItems = useApi<ApiPage<ReviewItem>>(unnamed ? '/reviews' : null, { campaign_id: campaign, resource_type: 'role', limit: 500 })
   const names = useMemo(() => sourceNames([...(roleItems.data?.items ?? []), ...items]), [items, roleItems.data])
 
-  // Campaigns seen so far, for the campaign filter (a reviewer cannot list campaigns themselves).
+  // Campaigns seen in the rows, for the campaign filter (with those of the summary).
   const [campaigns, setCampaigns] = useState<Map<string, string>>(() => new Map())
   useEffect(() => {
     setCampaigns((known) => {
@@ -183,7 +189,6 @@ export function ReviewsPage(_props: PageProps) {
 
   const focused = items[Math.min(focus, items.length - 1)]
   const selectedItems = items.filter((i) => selected.has(itemKey(i)))
-  const decided = items.filter((i) => i.decision !== null).length
 
   const go = (index: number) => {
     if (items.length === 0) return
@@ -234,6 +239,7 @@ export function ReviewsPage(_props: PageProps) {
       setNotice({ text: errorMessage(e), bad: true })
     } finally {
       setBusy(false)
+      reloadSummary()
     }
   }
   const revoke = (chosen: ReviewItem[]) => {
@@ -294,7 +300,7 @@ export function ReviewsPage(_props: PageProps) {
     revoke: (item) => revoke([item]),
   }
 
-  const campaignChoices = new Map(campaigns)
+  const campaignChoices = new Map([...(summary.data?.items ?? []).map((c): [string, string] => [c.campaign_id, c.name]), ...campaigns])
   if (campaign !== '' && !campaignChoices.has(campaign)) campaignChoices.set(campaign, campaign)
   const allSelected = items.length > 0 && items.every((i) => selected.has(itemKey(i)))
 
@@ -347,13 +353,7 @@ export function ReviewsPage(_props: PageProps) {
         <TextField label="Search" name="q" type="search" placeholder="Person, email, role or app" value={search} onChange={(e) => setSearch(e.target.value)} />
       </form>
 
-      <div className="review-summary">
-        <p className="review-count" data-testid="review-count">
-          <strong>{`${decided.toLocaleString()} of ${items.length.toLocaleString()} decided`}</strong>
-          {inbox.next !== null && <span className="muted"> · more to load</span>}
-        </p>
-        <ProgressBar value={decided} max={items.length} label="Decided" unit="decided" showText={false} />
-      </div>
+      <CampaignSummary summary={summary} current={campaign} onChoose={(id) => setFilter({ campaign: id })} />
 
       <div className="review-toolbar" role="toolbar" aria-label="Decide">
         {selectedItems.length > 0 ? (
@@ -379,9 +379,19 @@ export function ReviewsPage(_props: PageProps) {
             </button>
           </>
         )}
-        <button type="button" onClick={inbox.reload} disabled={inbox.loading}>
+        <button
+          type="button"
+          onClick={() => {
+            inbox.reload()
+            reloadSummary()
+          }}
+          disabled={inbox.loading}
+        >
           Refresh
         </button>
+        <span className="review-shown" data-testid="review-shown">
+          {items.length > 0 && `${plural(items.length, 'item')} shown${inbox.next !== null ? ' · more to load' : ''}`}
+        </span>
       </div>
       <p className={`review-notice${notice?.bad === true ? ' review-notice-bad' : ''}`} role="status" aria-live="polite">
         {notice?.text ?? ''}
@@ -425,6 +435,7 @@ export function ReviewsPage(_props: PageProps) {
                     current={index === Math.min(focus, items.length - 1)}
                     busy={busy}
                     multiCampaign={multiCampaign}
+                    inactiveDays={settings.get(item.campaign_id)?.inactive_days}
                     names={names}
                     handlers={handlers}
                   />
@@ -450,18 +461,20 @@ export function ReviewsPage(_props: PageProps) {
             return `${current?.decision ?? ''} ${current?.revoke_state ?? ''}`
           })()}
           names={names}
+          inactiveDays={settings.get(open.campaign_id)?.inactive_days}
           onClose={() => {
             const index = items.findIndex((i) => itemKey(i) === itemKey(open))
             setOpen(undefined)
             if (index >= 0) go(index)
           }}
           onCertify={async (item) => {
-            await sendDecisions([{ campaign_id: item.campaign_id, item_nos: [item.item_no] }], 'certify', '', inbox.update)
+            await sendDecisions([{ campaign_id: item.campaign_id, item_nos: [item.item_no] }], 'certify', '', inbox.update).finally(reloadSummary)
           }}
           onRevoke={(item) => setRevoking([item])}
           onReassigned={(item) => {
             setOpen(undefined)
             inbox.remove(new Set([itemKey(item)]))
+            reloadSummary()
             setNotice({ text: `Reassigned ${item.entitlement_name} for ${item.principal_name} to ${item.reviewers.map((r) => r.display_name).join(', ')}.` })
           }}
         />
@@ -469,11 +482,14 @@ export function ReviewsPage(_props: PageProps) {
       {revoking !== undefined && (
         <RevokeDialog
           items={revoking}
+          // Unknown settings (the summary not loaded yet) count as required: the server has the last word.
+          requireReason={revoking.some((i) => settings.get(i.campaign_id)?.require_revoke_reason ?? true)}
           onDecided={(fresh) => {
             inbox.update(fresh)
             const done = new Set(fresh.map(itemKey))
             setSelected((s) => new Set([...s].filter((k) => !done.has(k))))
             setNotice({ text: `Revoked ${plural(fresh.length, 'item')}: the removal in OneLogin is under way.` })
+            reloadSummary()
           }}
           onClose={() => setRevoking(undefined)}
         />
@@ -520,13 +536,14 @@ interface RowHandlers {
 }
 
 /** One item: the holder, the access and how it is held, the suggestion, the decision and its buttons. */
-const ReviewRow = memo(function ReviewRow({ item, index, selected, current, busy, multiCampaign, names, handlers }: {
+const ReviewRow = memo(function ReviewRow({ item, index, selected, current, busy, multiCampaign, inactiveDays, names, handlers }: {
   item: ReviewItem
   index: number
   selected: boolean
   current: boolean
   busy: boolean
   multiCampaign: boolean
+  inactiveDays: number | undefined
   names: ReadonlyMap<string, string>
   handlers: RefObject<RowHandlers>
 }) {
@@ -562,7 +579,7 @@ const ReviewRow = memo(function ReviewRow({ item, index, selected, current, busy
         <span className="hint review-narrow">
           <Via item={item} names={names} />
         </span>
-        <SuggestionBadge item={item} />
+        <SuggestionBadge item={item} inactiveDays={inactiveDays} />
       </td>
       <td className="review-wide">
         <Via item={item} names={names} />

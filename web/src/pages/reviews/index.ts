@@ -1,4 +1,5 @@
 import './reviews.css'
 export { ReviewsPage } from './inbox.js'
 export { DecisionBadges, SuggestionBadge, Via, sourceNames } from './shared.js'
+export { CANDIDATE_MIN_CHARS, UserSearch, findUserByEmail } from './user-search.js'
 export type * from './types.js'

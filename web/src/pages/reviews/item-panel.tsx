@@ -1,22 +1,26 @@
 import { useEffect, useRef, useState } from 'react'
 import type { FormEvent } from 'react'
 import { api } from '../../api/index.js'
-import { Async, FormError, StatusBadge, TextAreaField, TextField, Time, formatTime } from '../../components/index.js'
+import type { ApiUserSummary } from '../../api/index.js'
+import { Async, FormError, StatusBadge, TextAreaField, Time, formatTime } from '../../components/index.js'
 import { useApi, useSubmit } from '../../hooks/index.js'
 import { DecisionBadges, SuggestionBadge, Via } from './shared.js'
 import type { ReviewComment, ReviewItem, ReviewItemDetail } from './types.js'
+import { CANDIDATE_MIN_CHARS, UserSearch } from './user-search.js'
 
 /**
  * One review item in a side panel (a modal <dialog>, so focus stays in it and Escape closes it):
  * everything known about the access, Certify and Revoke, the comments with a form to add one,
- * and Reassign to a colleague by email.
+ * and Reassign to a colleague (suggested as you type their name or email).
  */
-export function ItemPanel({ item, stamp, names, onClose, onCertify, onRevoke, onReassigned }: {
+export function ItemPanel({ item, stamp, names, inactiveDays, onClose, onCertify, onRevoke, onReassigned }: {
   item: Pick<ReviewItem, 'campaign_id' | 'item_no'>
   /** Changes when the item was decided elsewhere (the Revoke dialog): the panel loads it again. */
   stamp: string
   /** Entitlement id → name, for the roles access comes through. */
   names: ReadonlyMap<string, string>
+  /** The item's campaign's inactive-days setting, for the suggestion's words. */
+  inactiveDays?: number | undefined
   onClose: () => void
   onCertify: (item: ReviewItem) => Promise<void>
   onRevoke: (item: ReviewItem) => void
@@ -70,7 +74,7 @@ export function ItemPanel({ item, stamp, names, onClose, onCertify, onRevoke, on
               </dd>
               <dt>Status</dt>
               <dd>
-                <StatusBadge status={d.principal_status} /> <SuggestionBadge item={d} />
+                <StatusBadge status={d.principal_status} /> <SuggestionBadge item={d} inactiveDays={inactiveDays} />
               </dd>
               <dt>Last sign-in</dt>
               <dd>{d.last_login === null ? <span className="muted">never</span> : <Time iso={d.last_login} />}</dd>
@@ -160,28 +164,59 @@ function Comments({ item, comments, onAdded }: { item: ReviewItem; comments: Rev
   )
 }
 
+/**
+ * Hands the item to a colleague: chosen from the suggestions (then sent by user id), or a whole
+ * email typed in (the server resolves it, or says no such user).
+ */
 function Reassign({ item, onDone }: { item: ReviewItem; onDone: (item: ReviewItem) => void }) {
-  const [email, setEmail] = useState('')
+  const [text, setText] = useState('')
+  const [chosen, setChosen] = useState<ApiUserSummary | undefined>(undefined)
   const [reason, setReason] = useState('')
   const submit = useSubmit(async () => {
+    const to = chosen !== undefined ? { user_id: chosen.id } : { email: text.trim() }
     const result = await api<{ items: ReviewItem[] }>(`/campaigns/${item.campaign_id}/reassign`, {
       method: 'POST',
-      body: { item_nos: [item.item_no], email: email.trim(), ...(reason.trim() === '' ? {} : { reason: reason.trim() }) },
+      body: { item_nos: [item.item_no], ...to, ...(reason.trim() === '' ? {} : { reason: reason.trim() }) },
     })
     onDone(result.items[0] ?? item)
-  }, ['email', 'reason'])
+  }, ['email', 'user_id', 'reason'])
   const onSubmit = (event: FormEvent) => {
     event.preventDefault()
     void submit.run()
   }
+  const nobody = chosen === undefined && text.trim() === ''
   return (
     <section className="review-drawer-section" aria-label="Reassign">
       <h3>Reassign</h3>
       <form onSubmit={onSubmit}>
-        <TextField label="Reassign to (email)" name="email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={submit.fieldErrors['email']} hint="A colleague with a Warden account; they get an email." />
+        {chosen !== undefined ? (
+          <div className="field" role="group" aria-labelledby={`reassign-to-${item.item_no}`}>
+            <span className="user-chosen-label" id={`reassign-to-${item.item_no}`}>
+              Reassign to
+            </span>
+            <p className="user-chosen">
+              <strong>{chosen.display_name}</strong> <span className="muted">{chosen.email}</span>
+              <button type="button" className="review-small" onClick={() => setChosen(undefined)} aria-label={`Choose someone else than ${chosen.display_name}`}>
+                Change
+              </button>
+            </p>
+            {submit.fieldErrors['user_id'] !== undefined && <p className="field-error">{submit.fieldErrors['user_id']}</p>}
+          </div>
+        ) : (
+          <UserSearch
+            label="Reassign to"
+            name="reassign-to"
+            text={text}
+            onText={setText}
+            onPick={setChosen}
+            placeholder="Colleague's name or email"
+            hint={`Type at least ${CANDIDATE_MIN_CHARS} characters of a colleague's name or email and choose them (or type their whole email). They get an email.`}
+            error={submit.fieldErrors['email']}
+          />
+        )}
         <TextAreaField label="Why" name="reassign-reason" value={reason} onChange={(e) => setReason(e.target.value)} error={submit.fieldErrors['reason']} />
         <FormError message={submit.error} />
-        <button type="submit" disabled={submit.busy || item.decision === 'revoke'}>
+        <button type="submit" disabled={submit.busy || nobody || item.decision === 'revoke'}>
           Reassign
         </button>
       </form>

@@ -11,13 +11,21 @@ import type { ReviewItem } from './types.js'
  * Revoking one item or many: first asks each campaign what the revoke would do
  * (decisions/preview), shows "This revokes N grants in OneLogin", takes the reason, then sends
  * the decisions with `expected_revocations` set to the number shown, so what happens is what the
- * reviewer confirmed (the server refuses a different count).
+ * reviewer confirmed (the server refuses a different count). The reason is required when a
+ * campaign of the items asks for one with every revoke (`requireReason`), else optional.
  */
-export function RevokeDialog({ items, onDecided, onClose }: { items: ReviewItem[]; onDecided: (items: ReviewItem[]) => void; onClose: () => void }) {
+export function RevokeDialog({ items, requireReason, onDecided, onClose }: {
+  items: ReviewItem[]
+  /** Some campaign of the items has require_revoke_reason. */
+  requireReason: boolean
+  onDecided: (items: ReviewItem[]) => void
+  onClose: () => void
+}) {
   const [plans, setPlans] = useState<CampaignPlan[] | undefined>(undefined)
   const [planError, setPlanError] = useState<unknown>(undefined)
   const [tick, setTick] = useState(0)
   const [reason, setReason] = useState('')
+  const [missing, setMissing] = useState(false)
   useEffect(() => {
     let live = true
     setPlans(undefined)
@@ -46,6 +54,11 @@ export function RevokeDialog({ items, onDecided, onClose }: { items: ReviewItem[
   }, ['reason'])
   const onSubmit = (event: FormEvent) => {
     event.preventDefault()
+    // Said here rather than by a refused call: nothing is sent without the reason the campaign wants.
+    if (requireReason && reason.trim() === '') {
+      setMissing(true)
+      return
+    }
     void submit.run()
   }
   const title = items.length === 1 ? 'Revoke 1 item' : `Revoke ${items.length} items`
@@ -53,7 +66,7 @@ export function RevokeDialog({ items, onDecided, onClose }: { items: ReviewItem[
   return (
     <Dialog title={title} onClose={onClose}>
       {(close) => (
-        <form onSubmit={onSubmit}>
+        <form onSubmit={onSubmit} noValidate>
           {only !== undefined && (
             <p>
               <strong>{only.entitlement_name}</strong> ({only.resource_name}) held by <strong>{only.principal_name}</strong>
@@ -72,12 +85,18 @@ export function RevokeDialog({ items, onDecided, onClose }: { items: ReviewItem[
             </>
           )}
           <TextAreaField
-            label="Reason"
+            label={requireReason ? 'Reason' : 'Reason (optional)'}
             name="reason"
             value={reason}
-            onChange={(e) => setReason(e.target.value)}
-            error={submit.fieldErrors['reason']}
-            hint="Why the access should go. Required when the campaign asks for a reason with every revoke."
+            onChange={(e) => {
+              setReason(e.target.value)
+              if (e.target.value.trim() !== '') setMissing(false)
+            }}
+            required={requireReason}
+            aria-required={requireReason}
+            error={missing ? 'A reason is required: this campaign asks for one with every revoke.' : submit.fieldErrors['reason']}
+            hint={requireReason ? 'Why the access should go. Required: the campaign asks for a reason with every revoke.' : 'Why the access should go, for the record.'}
+            maxLength={2000}
             autoFocus
           />
           <FormError message={submit.error} />

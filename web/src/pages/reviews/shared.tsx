@@ -17,18 +17,22 @@ export function itemKey(item: Pick<ReviewItem, 'campaign_id' | 'item_no'>): stri
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
-/** Why revoking is suggested, in words: "suspended", "not signed in for 96 days", "never signed in". */
-export function suggestionText(item: Pick<ReviewItem, 'suggestion' | 'last_login' | 'principal_status'>, now = Date.now()): string | null {
+/**
+ * Why revoking is suggested, in words: "suspended", "locked", "never signed in", or with the
+ * campaign's inactive-days setting "not signed in for 96 days (threshold 90)" (without it, the days only).
+ */
+export function suggestionText(item: Pick<ReviewItem, 'suggestion' | 'last_login' | 'principal_status'>, inactiveDays?: number, now = Date.now()): string | null {
   if (item.suggestion === null) return null
   if (item.suggestion === 'suspended') return item.principal_status === 'locked' ? 'locked' : 'suspended'
-  // The item does not carry the campaign's inactive-days setting: say what the last sign-in was.
   if (item.last_login === null) return 'never signed in'
   const days = Math.floor((now - Date.parse(item.last_login)) / DAY_MS)
-  return Number.isNaN(days) ? 'not signed in lately' : `not signed in for ${days} days`
+  const over = inactiveDays === undefined ? '' : ` (threshold ${inactiveDays})`
+  return Number.isNaN(days) ? `not signed in lately${over}` : `not signed in for ${days} days${over}`
 }
 
-export function SuggestionBadge({ item }: { item: Pick<ReviewItem, 'suggestion' | 'last_login' | 'principal_status'> }) {
-  const why = suggestionText(item)
+/** "Suggested: revoke — …"; `inactiveDays` is the item's campaign's setting where the page knows it. */
+export function SuggestionBadge({ item, inactiveDays }: { item: Pick<ReviewItem, 'suggestion' | 'last_login' | 'principal_status'>; inactiveDays?: number | undefined }) {
+  const why = suggestionText(item, inactiveDays)
   if (why === null) return null
   return <Badge tone={item.suggestion === 'suspended' ? 'bad' : 'warn'}>{`Suggested: revoke — ${why}`}</Badge>
 }

@@ -9,4 +9,5 @@ export type {
   ApiReviewComment as ReviewComment,
   ApiReviewItem as ReviewItem,
   ApiReviewItemDetail as ReviewItemDetail,
+  ApiReviewSummary as ReviewSummary,
 } from '../../../../src/server/api-types.js'
