@@ -136,6 +136,8 @@ export interface CampaignView extends CampaignConfig {
   description: string
   state: CampaignState
   owner: UserSummary | null
+  /** The users the reviewer settings name (user_ids and fallback_user_ids), with their names. */
+  reviewer_people: UserSummary[]
   template_id: string | null
   due_at: string
   overdue: boolean
@@ -332,15 +334,21 @@ export function inputOf(row: CampaignRow): CampaignInput {
 // ------------------------------------------------------------------ views
 
 export async function toCampaignView(db: Kysely<Database>, row: CampaignRow, now: Date, withOrders = true): Promise<CampaignView> {
-  const owner = (await userSummaries(db, [row.owner_id])).get(row.owner_id) ?? null
+  const config = configOf(row)
+  const named = [...new Set([...config.reviewers.user_ids, ...config.reviewers.fallback_user_ids])]
+  const people = await userSummaries(db, [row.owner_id, ...named])
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     state: row.state,
-    owner,
+    owner: people.get(row.owner_id) ?? null,
+    reviewer_people: named.flatMap((id) => {
+      const u = people.get(id)
+      return u === undefined ? [] : [u]
+    }),
     template_id: row.template_id,
-    ...configOf(row),
+    ...config,
     due_at: row.due_at,
     overdue: row.state === 'active' && row.due_at <= isoTime(now),
     close_action: row.close_action,

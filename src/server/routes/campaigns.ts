@@ -102,6 +102,7 @@ export const CampaignSchema = z
     description: z.string(),
     state: z.enum(CAMPAIGN_STATES),
     owner: UserSummary.nullable(),
+    reviewer_people: z.array(UserSummary).describe('The users the reviewer settings name, with their names'),
     template_id: z.string().nullable(),
     scope: z.object({
       app_ids: z.array(z.string()),

@@ -2,7 +2,7 @@ import { useState } from 'react'
 import type { FormEvent, ReactNode } from 'react'
 import type { PageProps } from '../../app.js'
 import { api } from '../../api/index.js'
-import type { ApiApp, ApiIntegration, ApiPage, ApiUser } from '../../api/index.js'
+import type { ApiApp, ApiIntegration, ApiPage } from '../../api/index.js'
 import { CheckboxField, FormError, PageHeader, Section, SelectField, TextAreaField, TextField } from '../../components/index.js'
 import { navigate, useApi, useRoute, useSession, useSubmit } from '../../hooks/index.js'
 import type { Campaign, CampaignTemplate } from '../reviews/index.js'
@@ -177,9 +177,7 @@ function CampaignForm({ mode, campaign, onSaved }: { mode: 'new' | 'template' | 
   const apps = useApi<ApiPage<ApiApp>>(session.can('apps:read') ? '/apps' : null, { limit: 500 })
   const integrations = useApi<ApiPage<ApiIntegration>>(session.can('integrations:read') ? '/integrations' : null, { limit: 100 })
   // Names for the chips of people a draft names already (picks bring their own names).
-  const named = editing === undefined ? 0 : editing.reviewers.user_ids.length + editing.reviewers.fallback_user_ids.length
-  const users = useApi<ApiPage<ApiUser>>(session.can('users:read') && named > 0 ? '/users' : null, { limit: 500 })
-  const userList = users.data?.items ?? []
+  const userList = editing?.reviewer_people ?? []
 
   const submit = useSubmit(async () => {
     if (template) {
