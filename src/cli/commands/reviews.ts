@@ -136,14 +136,16 @@ function reasonOption(value: string): string {
 
 // ---- formatting -----------------------------------------------------------------------------
 
-/** Who holds the access: `Name <email>`, the email alone when the name adds nothing, else the OneLogin user id. */
+/** Who holds the access: `Name <email>`, the email alone when the name adds nothing or would not fit a cell, else the OneLogin user id. */
 export function holderOf(i: Pick<ReviewItem, 'principal_name' | 'principal_email' | 'principal_id'>): string {
   const email = i.principal_email ?? ''
   const name = i.principal_name
   if (email === '') return name === '' ? i.principal_id : name
   // OneLogin's name is often the login, i.e. the email's local part: then the email says it all.
   const plain = name === '' || name.toLowerCase() === email.toLowerCase() || email.toLowerCase().startsWith(`${name.toLowerCase()}@`)
-  return plain ? email : `${name} <${email}>`
+  const full = `${name} <${email}>`
+  // A table cell holds 60 characters: rather than cut the email, leave the name out.
+  return plain || full.length > 60 ? email : full
 }
 
 /** The decision for people: `undecided`, `certify`, `revoke (queued)`, `left` (undecided at close). */
