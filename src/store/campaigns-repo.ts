@@ -275,12 +275,12 @@ function jsonText(db: Kysely<Database>, column: string, key: string): RawBuilder
  * holders, and holders not signed in since `inactive_before`). Returns the number of items.
  */
 export async function stageCampaignItems(db: Kysely<Database>, campaignId: string, f: StageFilters): Promise<number> {
-  const lastLogin = jsonText(db, 'p.traits', 'last_login')
-  const createdAt = jsonText(db, 'p.traits', 'created_at')
-  const managerId = jsonText(db, 'p.traits', 'manager_id')
-  const lastSeen = sql<string>`coalesce(${lastLogin}, ${createdAt}, '')`
+  // The holders' fields come out of their traits JSON once a person (a materialized CTE), not once
+  // a grant: a million grants of a hundred thousand people parse a hundred thousand documents.
+  const people = [sql<SqlBool>`p.type = 'user'`, sql<SqlBool>`p.integration_id in (select s.integration_id from campaign_scope s where s.campaign_id = ${campaignId})`]
+  if (f.identity_ids.length > 0) people.push(sql<SqlBool>`p.identity_id in (${sql.join([...f.identity_ids])})`)
+  const lastSeen = sql<string>`coalesce(p.last_login, p.created_at, '')`
   const where: RawBuilder<SqlBool>[] = [sql<SqlBool>`s.campaign_id = ${campaignId}`]
-  if (f.identity_ids.length > 0) where.push(sql<SqlBool>`p.identity_id in (${sql.join([...f.identity_ids])})`)
   if (f.unused_before !== null) where.push(sql<SqlBool>`${lastSeen} < ${f.unused_before}`)
   if (f.added_since !== null) where.push(sql<SqlBool>`g.first_seen_at >= ${f.added_since}`)
   if (f.duration === 'timebound') where.push(sql<SqlBool>`t.expires_at is not null`)
@@ -288,17 +288,23 @@ export async function stageCampaignItems(db: Kysely<Database>, campaignId: strin
   if (f.assignment === 'direct') where.push(sql<SqlBool>`g.direct = 1`)
   if (f.assignment === 'inherited') where.push(sql<SqlBool>`g.direct = 0`)
   const result = await sql`
+    with people as materialized (
+      select p.integration_id, p.id, coalesce(pi.display_name, p.display_name) as name, p.email, p.status, p.identity_id,
+        ${jsonText(db, 'p.traits', 'manager_id')} as manager_id, ${jsonText(db, 'p.traits', 'last_login')} as last_login,
+        ${jsonText(db, 'p.traits', 'created_at')} as created_at
+      from resources p left join identities pi on pi.id = p.identity_id
+      where ${sql.join(people, sql` and `)}
+    )
     insert into campaign_items (campaign_id, item_no, integration_id, entitlement_id, entitlement_name, resource_type, resource_name, app_id,
       principal_id, principal_name, principal_email, principal_status, identity_id, manager_id, last_login, direct, sources, first_seen_at, expires_at, suggestion)
     select ${campaignId}, row_number() over (order by g.integration_id, g.entitlement_id, g.principal_id),
       g.integration_id, g.entitlement_id, e.display_name, coalesce(r.type, 'unknown'), coalesce(r.display_name, e.resource_id), s.app_id,
-      g.principal_id, coalesce(pi.display_name, p.display_name), p.email, p.status, p.identity_id, ${managerId}, ${lastLogin}, g.direct, g.sources, g.first_seen_at, t.expires_at,
+      g.principal_id, p.name, p.email, p.status, p.identity_id, p.manager_id, p.last_login, g.direct, g.sources, g.first_seen_at, t.expires_at,
       case when p.status in ('suspended', 'locked') then 'suspended' when ${lastSeen} < ${f.inactive_before} then 'inactive' else null end
     from campaign_scope s
     join grants g on g.integration_id = s.integration_id and g.entitlement_id = s.entitlement_id
     join entitlements e on e.integration_id = g.integration_id and e.id = g.entitlement_id
-    join resources p on p.integration_id = g.integration_id and p.id = g.principal_id and p.type = 'user'
-    left join identities pi on pi.id = p.identity_id
+    join people p on p.integration_id = g.integration_id and p.id = g.principal_id
     left join resources r on r.integration_id = e.integration_id and r.id = e.resource_id
     left join timebound_grants t on t.integration_id = g.integration_id and t.entitlement_id = g.entitlement_id
       and t.principal_id = g.principal_id and t.state in ('active', 'revoking')
@@ -418,9 +424,11 @@ export async function stagedSummary(db: Kysely<Database>, campaignId: string): P
   }
 }
 
-/** Refreshes the planner's statistics after a large staging (PostgreSQL; SQLite plans well enough without). */
+/** Refreshes the planner's statistics of the campaign tables after staging writes to them (PostgreSQL; SQLite plans well enough without). */
 export async function analyzeCampaignItems(db: Kysely<Database>): Promise<void> {
-  if (dialectOf(db) === 'postgres') await sql`analyze campaign_items; analyze campaign_item_reviewers`.execute(db)
+  if (dialectOf(db) !== 'postgres') return
+  await sql`analyze campaign_items`.execute(db)
+  await sql`analyze campaign_item_reviewers`.execute(db)
 }
 
 // ------------------------------------------------------------------ items
@@ -464,15 +472,20 @@ export async function listItemRows(db: Kysely<Database>, filter: ItemFilter, pag
         .whereRef('m.item_no', '=', 'i.item_no')
         .as('comment_count'),
     )
+  // The key the list is ordered and paged by. A reviewer's list is driven by their reviewer rows
+  // (index user_id, campaign_id, item_no), so any page is an index range however many items the
+  // campaigns hold; reading items in order and testing each for the reviewer scanned every item
+  // before a deep page (measured: over 30 s at a million items).
+  let key: [string, string] = ['i.campaign_id', 'i.item_no']
   if (filter.reviewer_id !== undefined) {
     const me = filter.reviewer_id
-    q = q.where((eb) =>
-      eb.exists(eb.selectFrom('campaign_item_reviewers as r').select('r.user_id').whereRef('r.campaign_id', '=', 'i.campaign_id').whereRef('r.item_no', '=', 'i.item_no').where('r.user_id', '=', me)),
-    )
+    // The join adds no selected column, so the builder's type stays that of the items' query.
+    q = q.innerJoin('campaign_item_reviewers as r', (j) => j.onRef('r.campaign_id', '=', 'i.campaign_id').onRef('r.item_no', '=', 'i.item_no').on('r.user_id', '=', me)) as unknown as typeof q
+    key = ['r.campaign_id', 'r.item_no']
     // Reviewers see a campaign's items once it has started (staged items are not theirs to see yet).
     q = filter.campaign_id === undefined ? q.where('c.state', '=', 'active') : q.where('c.state', 'in', ['active', 'closed'])
   }
-  if (filter.campaign_id !== undefined) q = q.where('i.campaign_id', '=', filter.campaign_id)
+  if (filter.campaign_id !== undefined) q = q.where(sql<SqlBool>`${sql.ref(key[0])} = ${filter.campaign_id}`)
   if (filter.decision === 'undecided') q = q.where('i.decision', 'is', null)
   else if (filter.decision === 'decided') q = q.where('i.decision', 'is not', null)
   else if (filter.decision !== undefined) q = q.where('i.decision', '=', filter.decision)
@@ -490,9 +503,9 @@ export async function listItemRows(db: Kysely<Database>, filter: ItemFilter, pag
   }
   if (page.cursor) {
     const [campaignId, itemNo] = decodeCursor('campaign-items', page.cursor, 2)
-    q = q.where(keysetAfter(['i.campaign_id', 'i.item_no'], [campaignId as string, Number(itemNo)], 'asc'))
+    q = q.where(keysetAfter(key, [campaignId as string, Number(itemNo)], 'asc'))
   }
-  const rows = await q.orderBy('i.campaign_id').orderBy('i.item_no').limit(limit + 1).execute()
+  const rows = await q.orderBy(sql.ref(key[0])).orderBy(sql.ref(key[1])).limit(limit + 1).execute()
   const items = rows.map((r) => ({ ...r, item_no: Number(r.item_no), direct: Number(r.direct), comment_count: Number(r.comment_count ?? 0) }))
   return toPage(items, limit, 'campaign-items', (r) => [r.campaign_id, r.item_no])
 }
