@@ -2,6 +2,7 @@
  * `npm run bench`: runs every benchmark and prints its table. Not part of `npm test`.
  * `npm run bench -- sync` (or `user-pages`, `ingest`, or several names) runs only those.
  */
+import { benchCampaigns } from './campaigns.js'
 import { benchIngest } from './ingest.js'
 import { benchJit } from './jit.js'
 import { benchSync } from './sync.js'
@@ -12,6 +13,7 @@ const benches: { id: string; title: string; run: () => Promise<string> }[] = [
   { id: 'sync', title: 'Sync: full and incremental sync of a 5k and a 100k tenant, against baton-onelogin', run: () => benchSync() },
   { id: 'jit', title: 'JIT: approval to provisioned and expiry to revoked for 10,000 time-bound grants on PostgreSQL, two workers', run: benchJit },
   { id: 'ingest', title: 'Ingest: a 100k-user, 1.28M-grant sync into SQLite and PostgreSQL, and grant search under load', run: benchIngest },
+  { id: 'campaigns', title: 'Access reviews: stage a campaign over 1M grants on PostgreSQL, and the reviewer inbox under load', run: benchCampaigns },
 ]
 
 const wanted = process.argv.slice(2)
