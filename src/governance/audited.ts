@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { appendAudit } from '../store/index.js'
+import { appendAuditMany } from '../store/index.js'
 import type { AuditInput, Database, Store } from '../store/index.js'
 import type { Actor } from './policy.js'
 
@@ -31,7 +31,11 @@ export interface Change<T> {
 export async function audited<T>(store: Store, actor: Actor, change: (trx: Kysely<Database>) => Promise<Change<T>>): Promise<T> {
   return store.transaction(async (trx) => {
     const { result, audit } = await change(trx)
-    for (const record of audit) await appendAudit(trx, { ...record, actor: record.actor ?? actor.id })
+    // One batch: a bulk decision records hundreds of entries, and each append is a round trip otherwise.
+    await appendAuditMany(
+      trx,
+      audit.map((record) => ({ ...record, actor: record.actor ?? actor.id })),
+    )
     return result
   })
 }
