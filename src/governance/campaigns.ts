@@ -3,7 +3,6 @@ import { WardenError } from '../errors/index.js'
 import { RESOURCE_TYPES, parseEntitlementId } from '../model/index.js'
 import {
   analyzeCampaignItems,
-  appsOfEntitlements,
   assignCampaignReviewers,
   assignUnreviewed,
   campaignCounts,
@@ -14,6 +13,7 @@ import {
   getCampaignRow,
   insertCampaign,
   insertCampaignScope,
+  integrationApps,
   isoTime,
   listCampaignRows,
   lockCampaign,
@@ -30,6 +30,7 @@ import type {
   CampaignRow,
   CampaignState,
   Database,
+  IntegrationApps,
   Page,
   PageRequest,
   ReviewerType,
@@ -532,15 +533,15 @@ async function resolveScope(db: Kysely<Database>, scope: CampaignScope): Promise
     keys.filter((k) => only.size === 0 || only.has(k.integration_id)),
     (k) => `${k.integration_id} ${k.id}`,
   )
-  const apps = new Map<string, Awaited<ReturnType<typeof appsOfEntitlements>>>()
+  // Which app an entitlement belongs to, as drift sees it: an app's access to the app discovered
+  // for it, a role membership to the first managed app bound to it, the rest to the integration's app.
+  const apps = new Map<string, IntegrationApps | undefined>()
   const out: ScopeEntitlement[] = []
   for (const k of unique) {
-    let a = apps.get(k.integration_id)
-    if (a === undefined) {
-      a = await appsOfEntitlements(db, k.integration_id)
-      apps.set(k.integration_id, a)
-    }
-    out.push({ integration_id: k.integration_id, entitlement_id: k.id, app_id: a.discovered.get(k.id) ?? a.bound.get(k.id) ?? a.integrationApp ?? null })
+    if (!apps.has(k.integration_id)) apps.set(k.integration_id, await integrationApps(db, k.integration_id))
+    const a = apps.get(k.integration_id)
+    const discovered = k.id.endsWith(':access') ? a?.discovered.get(k.id.slice(0, -':access'.length)) : undefined
+    out.push({ integration_id: k.integration_id, entitlement_id: k.id, app_id: discovered ?? a?.bound.get(k.id)?.[0] ?? a?.integration_app_id ?? null })
   }
   return out
 }

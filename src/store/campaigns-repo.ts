@@ -222,24 +222,6 @@ export async function entitlementsOfApps(db: Kysely<Database>, appIds: readonly 
   return rows.rows
 }
 
-/**
- * The Warden app each entitlement belongs to, as drift sees it: an app's access belongs to the
- * app discovered for it, a role membership to the first managed app bound to it, anything else to
- * the app its integration is attached to.
- */
-export async function appsOfEntitlements(db: Kysely<Database>, integrationId: string): Promise<{ discovered: Map<string, string>; bound: Map<string, string>; integrationApp: string | undefined }> {
-  const integration = await db.selectFrom('integrations').select('app_id').where('id', '=', integrationId).executeTakeFirst()
-  const discovered = await db.selectFrom('apps').select(['id', 'source_resource_id']).where('source_integration_id', '=', integrationId).execute()
-  const bindings = await db.selectFrom('app_bindings').select(['app_id', 'entitlement_id']).where('integration_id', '=', integrationId).orderBy('app_id').execute()
-  const bound = new Map<string, string>()
-  for (const b of bindings) if (!bound.has(b.entitlement_id)) bound.set(b.entitlement_id, b.app_id)
-  return {
-    discovered: new Map(discovered.flatMap((a) => (a.source_resource_id === null ? [] : [[`${a.source_resource_id}:access`, a.id] as const]))),
-    bound,
-    integrationApp: integration?.app_id,
-  }
-}
-
 export async function insertCampaignScope(db: Kysely<Database>, campaignId: string, rows: readonly ScopeEntitlement[]): Promise<void> {
   // 4 parameters a row: 200 rows stay well under SQLite's variable limit.
   for (let i = 0; i < rows.length; i += 200) {

@@ -396,7 +396,6 @@ export { appOwnerIds, appOwnersRelation, appsOwnedBy } from './owners-repo.js'
 export {
   activeCampaigns,
   analyzeCampaignItems,
-  appsOfEntitlements,
   assignCampaignReviewers,
   assignUnreviewed,
   campaignAuditEntries,
