@@ -20,7 +20,7 @@ import {
 import type { CampaignRow, CampaignTemplateRow, Database, Store } from '../store/index.js'
 import { audited } from './audited.js'
 import { closeCampaign } from './campaign-items.js'
-import { authorizeManage, checkCampaign, createCampaign, found, stageCampaign, startCampaign } from './campaigns.js'
+import { authorizeManage, checkCampaign, createCampaign, found, isoInstant, stageCampaign, startCampaign } from './campaigns.js'
 import type { CampaignInput, CampaignView, Clock } from './campaigns.js'
 import type { IntegrationEnv } from './integration-env.js'
 import { enqueueEmail } from './notifications.js'
@@ -226,8 +226,7 @@ export async function createTemplate(store: Store, actor: Actor, input: Template
   const now = clock.now ?? new Date()
   return audited(store, actor, async (trx) => {
     const t = await checkTemplate(trx, input, now)
-    const first = t.first_run_at === undefined ? now : new Date(t.first_run_at)
-    if (Number.isNaN(first.getTime())) throw new WardenError('BAD_INPUT', `first_run_at: "${t.first_run_at}" is not a date and time (ISO 8601)`)
+    const first = t.first_run_at === undefined ? now : new Date(isoInstant(t.first_run_at, 'first_run_at'))
     const id = newId('ctp')
     const at = isoTime(now)
     await insertTemplate(trx, {

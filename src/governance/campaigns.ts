@@ -201,7 +201,8 @@ function text(value: string | undefined, field: string, max: number, required: b
   return v
 }
 
-function isoInstant(value: string, field: string): string {
+/** An ISO 8601 date and time, normalised to UTC with milliseconds; BAD_INPUT naming `field` otherwise. */
+export function isoInstant(value: string, field: string): string {
   const t = Date.parse(value)
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t)) throw new WardenError('BAD_INPUT', `${field}: "${value}" is not a date and time (ISO 8601)`)
   return new Date(t).toISOString()

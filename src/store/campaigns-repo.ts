@@ -310,11 +310,8 @@ export async function assignCampaignReviewers(db: Kysely<Database>, campaignId: 
   let result
   switch (rule) {
     case 'users':
-      if (userIds.length === 0) return 0
-      result = await sql`${insert}
-        select i.campaign_id, i.item_no, u.id from campaign_items i cross join users u
-        where i.campaign_id = ${campaignId} and u.id in (${sql.join([...userIds])}) and u.disabled = 0 ${notSelf}`.execute(db)
-      break
+      // Nobody reviews an item yet when the rule runs: the same statement as the fallbacks'.
+      return assignUnreviewed(db, campaignId, userIds, allowSelf)
     case 'manager':
       result = await sql`${insert}
         select i.campaign_id, i.item_no, u.id from campaign_items i
