@@ -76,6 +76,8 @@ export interface WardenErrorOptions {
   upstreamMessage?: string
   /** Seconds to wait before retrying, when known. */
   retryAfterSeconds?: number
+  /** BAD_INPUT from a Warden server: the fields the error concerns, each with what is wrong with it. */
+  fields?: Readonly<Record<string, string>>
   cause?: unknown
 }
 
@@ -89,6 +91,7 @@ export class WardenError extends Error {
   readonly upstreamStatus: number | undefined
   readonly upstreamMessage: string | undefined
   readonly retryAfterSeconds: number | undefined
+  readonly fields: Readonly<Record<string, string>> | undefined
 
   constructor(code: ErrorCode, message: string, options: WardenErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -101,6 +104,7 @@ export class WardenError extends Error {
     this.upstreamStatus = options.upstreamStatus
     this.upstreamMessage = options.upstreamMessage
     this.retryAfterSeconds = options.retryAfterSeconds
+    this.fields = options.fields
   }
 
   /** The shape the REST API and `--json` CLI output use. Never includes the cause's stack. */
