@@ -299,6 +299,8 @@ export async function revokeOwnApiToken(store: Store, actor: Actor, id: string, 
 export interface UserListFilter {
   role?: WardenRole
   disabled?: boolean
+  /** The user with this email, ignoring case (looking someone up by address, e.g. Terraform's data source). */
+  email?: string
 }
 
 export async function listWardenUsers(store: Store, actor: Actor, filter: UserListFilter = {}, page: PageRequest = {}): Promise<Page<User>> {

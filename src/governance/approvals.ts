@@ -5,6 +5,7 @@ import {
   addRequestEvents,
   addTaskAssignees,
   assigneesOfTasks,
+  directAppOwners,
   dueTaskRows,
   getTaskRow,
   findUserByEmail,
@@ -126,7 +127,9 @@ async function managerUsers(db: Kysely<Database>, row: RequestRow): Promise<stri
 
 /** The owners of the app a request's entitlement belongs to: the owners of that app's access entitlement. */
 async function appOwnerUsers(db: Kysely<Database>, row: RequestRow): Promise<string[]> {
+  // An app's owners: the owners of a discovered app's access entitlement, and the app's own (direct) owners.
   let access: { integration_id: string; entitlement_id: string } | null = null
+  let appId = row.app_id
   if (row.entitlement_id.startsWith('app:') && row.entitlement_id.endsWith(':access')) access = { integration_id: row.integration_id, entitlement_id: row.entitlement_id }
   else if (row.app_id !== null) {
     const app = await db.selectFrom('apps').select(['source_integration_id', 'source_resource_id']).where('id', '=', row.app_id).executeTakeFirst()
@@ -134,8 +137,18 @@ async function appOwnerUsers(db: Kysely<Database>, row: RequestRow): Promise<str
       access = { integration_id: app.source_integration_id, entitlement_id: `${app.source_resource_id}:access` }
     }
   }
-  if (access === null) return []
-  return entitlementOwnerUsers(db, access.integration_id, access.entitlement_id)
+  if (appId === null && access !== null) {
+    const app = await db
+      .selectFrom('apps')
+      .select('id')
+      .where('source_integration_id', '=', access.integration_id)
+      .where('source_resource_id', '=', access.entitlement_id.slice(0, -':access'.length))
+      .executeTakeFirst()
+    appId = app?.id ?? null
+  }
+  const owners = new Set(access === null ? [] : await entitlementOwnerUsers(db, access.integration_id, access.entitlement_id))
+  if (appId !== null) for (const u of await directAppOwners(db, appId)) owners.add(u.id)
+  return [...owners].sort()
 }
 
 async function entitlementOwnerUsers(db: Kysely<Database>, integrationId: string, entitlementId: string): Promise<string[]> {

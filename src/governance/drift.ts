@@ -322,7 +322,7 @@ function settingView(appId: string, row: { action: DriftAction; updated_by: stri
 
 /**
  * Findings, newest first. Administrators who see apps (`apps:read`) see all; anyone else sees
- * the findings of the apps they own (an app's access owners, its integrations' owners).
+ * the findings of the apps they own (its own owners, a discovered app's access owners, its integrations' owners).
  */
 export async function listDriftFindings(store: Store, actor: Actor, filter: Omit<DriftFindingFilter, 'app_ids'> = {}, page: PageRequest = {}): Promise<Page<DriftFindingRecord>> {
   if (can(actor, 'apps:read')) return listDriftFindingRows(store.db, filter, page)

@@ -84,6 +84,7 @@ export type {
 export { ingestSnapshot } from './ingest.js'
 export type { IngestInput, IngestResult } from './ingest.js'
 export {
+  APP_OWNERS_MAX,
   DESCRIPTION_MAX,
   ENTITLEMENT_OWNERS_MAX,
   GRANT_EXPORT_TYPES,
@@ -91,10 +92,12 @@ export {
   RISK_LEVELS,
   USER_STATUSES,
   createManagedApp,
+  deleteApp,
   exportGrants,
   getApp,
   getEntitlement,
   getResource,
+  listAppEntitlements,
   listApps,
   listEntitlements,
   listResources,
@@ -106,6 +109,7 @@ export {
 export type {
   AppChanges,
   AppDetail,
+  AppEntitlementSearch,
   EntitlementDetail,
   EntitlementSettingsPatch,
   GrantExportFormat,

@@ -4,8 +4,11 @@ import { USER_STATUS_NAMES, parseEntitlementId, parseResourceId } from '../model
 import {
   allIntegrationIds,
   appIntegrationIds,
+  campaignsNamingApp,
   countGrantsByApp,
   createApp,
+  deleteAppRow,
+  directAppOwners,
   entitlementsImplying,
   exportGrantsCsv,
   getApp as getAppRow,
@@ -14,6 +17,7 @@ import {
   integrationExists,
   isoTime,
   listAppBindings,
+  listAppEntitlements as listAppEntitlementRows,
   listAppIntegrations,
   listApps as listAppRows,
   listCarryingEntitlements,
@@ -24,6 +28,7 @@ import {
   principalsOf,
   queryGrants,
   replaceAppBindings,
+  replaceDirectAppOwners,
   replaceEntitlementOwners,
   roleReach,
   saveEntitlementSettings,
@@ -33,6 +38,8 @@ import {
 import type {
   App,
   AppBinding,
+  AppEntitlementFilter,
+  AppEntitlementScope,
   AppGrantCount,
   AppFilter,
   AppIntegration,
@@ -49,6 +56,7 @@ import type {
   ResourceListFilter,
   RiskLevel,
   Store,
+  UserSummary,
 } from '../store/index.js'
 import { audited } from './audited.js'
 import { authorize } from './policy.js'
@@ -65,8 +73,12 @@ type Clock = { now?: Date }
 
 // ------------------------------------------------------------------ apps
 
-/** An app with what governs it: the integrations attached to it and, for a managed SCIM app, the roles bound to its access. */
+/** An app with what governs it: its owners, the integrations attached to it and, for a managed SCIM app, the roles bound to its access. */
 export interface AppDetail extends App {
+  /** The Warden users named as its owners (not the derived ones: its access entitlement's and its integrations' owners), in id order. */
+  owner_user_ids: string[]
+  /** The same users, in the same order. */
+  owners: UserSummary[]
   integrations: AppIntegration[]
   /** For a discovered app: its access entitlement in the integration that found it. */
   access: { integration_id: string; entitlement_id: string } | null
@@ -90,8 +102,11 @@ async function appDetail(db: Kysely<Database>, id: string): Promise<AppDetail> {
   if (app === undefined) throw new WardenError('NOT_FOUND', `no app ${id}`)
   const access = accessOf(app)
   const carriers = access === null ? [] : await listCarryingEntitlements(db, access.integration_id, access.entitlement_id)
+  const owners = await directAppOwners(db, id)
   return {
     ...app,
+    owner_user_ids: owners.map((o) => o.id),
+    owners,
     integrations: await listAppIntegrations(db, id),
     access,
     bindings: await listAppBindings(db, id),
@@ -104,37 +119,124 @@ function accessOf(app: App): AppDetail['access'] {
   return { integration_id: app.source_integration_id, entitlement_id: `${app.source_resource_id}:access` }
 }
 
+/** The most Warden users an app names as its owners. */
+export const APP_OWNERS_MAX = 32
+
 export interface NewManagedApp {
   name: string
   description?: string
+  /** Warden user ids; default none. */
+  owner_user_ids?: readonly string[]
 }
 
-/** An app made in Warden (managed from the start); connectors are attached to it separately. */
+/** An app as its audit entries record it: the row and its direct owners. */
+function appRecord(app: App, ownerIds: readonly string[]): Record<string, unknown> {
+  return { ...app, owner_user_ids: [...ownerIds] }
+}
+
+/** The owners asked for, de-duplicated and sorted; BAD_INPUT (naming `owner_user_ids`) for too many or an unknown user. */
+async function checkAppOwners(db: Kysely<Database>, ids: readonly string[]): Promise<string[]> {
+  const wanted = [...new Set(ids)].sort()
+  if (wanted.length > APP_OWNERS_MAX) throw new WardenError('BAD_INPUT', `owner_user_ids: an app has at most ${APP_OWNERS_MAX} owners`)
+  const unknown = await unknownUserIds(db, wanted)
+  if (unknown.length > 0) throw new WardenError('BAD_INPUT', `owner_user_ids: no Warden user ${unknown.join(', ')}`)
+  return wanted
+}
+
+/** An app made in Warden (managed from the start), with its owners; connectors are attached to it separately. */
 export async function createManagedApp(store: Store, actor: Actor, input: NewManagedApp, clock: Clock = {}): Promise<AppDetail> {
   authorize(actor, 'apps:write')
   return audited(store, actor, async (trx) => {
-    const app = await createApp(trx, { name: input.name, ...(input.description === undefined ? {} : { description: input.description }), state: 'managed' }, clock)
-    return { result: await appDetail(trx, app.id), audit: [{ action: 'app.create', target_type: 'app', target_id: app.id, after: app }] }
+    const owners = await checkAppOwners(trx, input.owner_user_ids ?? [])
+    const now = clock.now ?? new Date()
+    const app = await createApp(trx, { name: input.name, ...(input.description === undefined ? {} : { description: input.description }), state: 'managed' }, { now })
+    await replaceDirectAppOwners(trx, app.id, owners, isoTime(now))
+    return { result: await appDetail(trx, app.id), audit: [{ action: 'app.create', target_type: 'app', target_id: app.id, after: appRecord(app, owners) }] }
   })
 }
 
 export interface AppChanges {
   name?: string
   description?: string
+  /** Replaces the Warden users named as the app's owners. */
+  owner_user_ids?: readonly string[]
 }
 
 export async function updateApp(store: Store, actor: Actor, id: string, changes: AppChanges, clock: Clock = {}): Promise<AppDetail> {
   authorize(actor, 'apps:write')
   return audited(store, actor, async (trx) => {
+    // Locked first, so two concurrent replacements of the owners run one after the other.
+    if (!(await lockRow(trx, 'apps', id))) throw new WardenError('NOT_FOUND', `no app ${id}`)
     const before = await getAppRow(trx, id)
     if (before === undefined) throw new WardenError('NOT_FOUND', `no app ${id}`)
-    const after = await updateAppRow(trx, id, changes, clock)
-    const changed = after.name !== before.name || after.description !== before.description
+    const ownersBefore = (await directAppOwners(trx, id)).map((o) => o.id)
+    const owners = changes.owner_user_ids === undefined ? ownersBefore : await checkAppOwners(trx, changes.owner_user_ids)
+    const now = clock.now ?? new Date()
+    const after = await updateAppRow(trx, id, { ...(changes.name === undefined ? {} : { name: changes.name }), ...(changes.description === undefined ? {} : { description: changes.description }) }, { now })
+    if (changes.owner_user_ids !== undefined) await replaceDirectAppOwners(trx, id, owners, isoTime(now))
+    const changed = after.name !== before.name || after.description !== before.description || owners.join() !== ownersBefore.join()
     return {
       result: await appDetail(trx, id),
-      audit: changed ? [{ action: 'app.update', target_type: 'app', target_id: id, before, after }] : [],
+      audit: changed ? [{ action: 'app.update', target_type: 'app', target_id: id, before: appRecord(before, ownersBefore), after: appRecord(after, owners) }] : [],
     }
   })
+}
+
+/**
+ * Deletes an app made in Warden, with its own settings (owners, bindings, request settings, drift
+ * setting); its history (requests, reviews, findings, audit) stays. Refused (CONFLICT) while an
+ * integration is attached (delete that first), for an app a sync discovered (it follows OneLogin),
+ * and while a campaign template or a draft campaign names it in its scope.
+ */
+export async function deleteApp(store: Store, actor: Actor, id: string): Promise<void> {
+  authorize(actor, 'apps:write')
+  await audited(store, actor, async (trx) => {
+    // Locked, so nothing changes the app (or, on PostgreSQL, attaches an integration) meanwhile.
+    if (!(await lockRow(trx, 'apps', id))) throw new WardenError('NOT_FOUND', `no app ${id}`)
+    const app = await getAppRow(trx, id)
+    if (app === undefined) throw new WardenError('NOT_FOUND', `no app ${id}`)
+    const which = `app ${id} (${JSON.stringify(app.name)})`
+    if (app.source_integration_id !== null) {
+      throw new WardenError('CONFLICT', `${which} was discovered in OneLogin by integration ${app.source_integration_id} and follows OneLogin: it cannot be deleted in Warden`)
+    }
+    const integrations = await appIntegrationIds(trx, id)
+    if (integrations.length > 0) {
+      const named = integrations.join(', ')
+      throw new WardenError('CONFLICT', `${which} has integration${integrations.length === 1 ? '' : 's'} ${named} attached: delete integration ${named} first`)
+    }
+    const campaigns = await campaignsNamingApp(trx, id)
+    if (campaigns.templates.length > 0 || campaigns.drafts.length > 0) {
+      const named = [...campaigns.templates.map((t) => `campaign template ${t}`), ...campaigns.drafts.map((c) => `draft campaign ${c}`)].join(', ')
+      throw new WardenError('CONFLICT', `${which} is in the scope of ${named}: take it out of that scope first`)
+    }
+    const owners = (await directAppOwners(trx, id)).map((o) => o.id)
+    await deleteAppRow(trx, id)
+    return { result: undefined, audit: [{ action: 'app.delete', target_type: 'app', target_id: id, before: appRecord(app, owners) }] }
+  })
+}
+
+/** What an app's entitlements are searched by. */
+export type AppEntitlementSearch = AppEntitlementFilter
+
+/**
+ * An app's entitlements with their settings: every entitlement of the integrations attached to it,
+ * and a discovered app's access (`app:<id>:access` in the integration that found it), by
+ * integration and id, a page at a time.
+ */
+export async function listAppEntitlements(
+  store: Store,
+  actor: Actor,
+  appId: string,
+  filter: AppEntitlementSearch = {},
+  page: PageRequest = {},
+): Promise<Page<InventoryEntitlement>> {
+  authorize(actor, 'apps:read')
+  const app = await getAppRow(store.db, appId)
+  if (app === undefined) throw new WardenError('NOT_FOUND', `no app ${appId}`)
+  const scopes: AppEntitlementScope[] = (await appIntegrationIds(store.db, appId)).map((id) => ({ integration_id: id, entitlement_id: null }))
+  const access = accessOf(app)
+  if (access !== null) scopes.push(access)
+  return listAppEntitlementRows(store.db, scopes, filter, page)
 }
 
 export interface ManageAppInput {

@@ -12,7 +12,7 @@ import { describeDialects } from '../../test/dialects.js'
 import { demoTenant } from '../emulator/index.js'
 import { WardenError } from '../errors/index.js'
 import { listJobs } from '../jobs/index.js'
-import { createWebhook, listAudit, newId, queryWebhookDeliveries, replaceEntitlementOwners, setIntegrationOwners } from '../store/index.js'
+import { createWebhook, listAudit, newId, queryWebhookDeliveries, replaceDirectAppOwners, replaceEntitlementOwners, setIntegrationOwners } from '../store/index.js'
 import type { Store } from '../store/index.js'
 import { decideTask, escalateDueTasks, listTasks, reassignTask } from './approvals.js'
 import { snapshotOf } from './inventory-test-support.js'
@@ -266,6 +266,12 @@ describeDialects('access requests', (t) => {
     const slackApp = await t.store.db.selectFrom('apps').select('id').where('source_resource_id', '=', 'app:1204101').executeTakeFirstOrThrow()
     expect(created.app_id).toBe(slackApp.id)
     expect(created.steps[0]!.approvers.map((a) => a.email)).toEqual([EMAILS.priya])
+    await cancelAccessRequest(t.store, as('olivia'), created.id)
+
+    // The app's own (direct) owners are app owners too.
+    await replaceDirectAppOwners(t.store.db, slackApp.id, [f.users.james.id], new Date().toISOString())
+    const again = await createAccessRequest(t.store, as('olivia'), { entitlement_id: slack, reason: 'team chat' })
+    expect(again.steps[0]!.approvers.map((a) => a.email).sort()).toEqual([EMAILS.james, EMAILS.priya].sort())
   })
 
   it('distinct approvers: who approved one step may not approve the next', async () => {

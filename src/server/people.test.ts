@@ -199,3 +199,35 @@ describeDialects('people API', (t) => {
     }
   })
 })
+
+// Warden users looked up by email (the Terraform provider's `warden_user` data source).
+describeDialects('Warden users by email', (t) => {
+  let app: App
+  beforeEach(async () => {
+    app = await buildServer({ store: t.store })
+  })
+  afterEach(async () => {
+    await app.close()
+  })
+
+  it('finds the one user with an email, ignoring case; refuses those without users:read', async () => {
+    const reader = await person(t.store, ['read-only-admin'])
+    const maria = await person(t.store, [], { label: 'maria' })
+    await person(t.store, [], { label: 'mariam' })
+    const get = (url: string, who: Person | null = reader) => app.inject({ method: 'GET', url, ...(who === null ? {} : { headers: who.bearer }) })
+    const emails = async (qs: string) => ((await get(`/api/v1/users?${qs}`)).json() as Page<{ email: string }>).items.map((u) => u.email)
+
+    const res = await get(`/api/v1/users?email=${encodeURIComponent(maria.user.email.toUpperCase())}`)
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ items: [expect.objectContaining({ id: maria.user.id, email: maria.user.email, display_name: maria.user.display_name })], next_cursor: null })
+    expect(await emails(`email=${encodeURIComponent(` ${maria.user.email} `)}`)).toEqual([maria.user.email])
+    // Exact: a prefix or a pattern finds nobody.
+    expect(await emails(`email=${encodeURIComponent(maria.user.email.slice(0, 8))}`)).toEqual([])
+    expect(await emails('email=%25')).toEqual([])
+    expect(await emails(`email=${encodeURIComponent(maria.user.email)}&disabled=true`)).toEqual([])
+    expect(await emails(`email=${encodeURIComponent(reader.user.email)}&role=read-only-admin`)).toEqual([reader.user.email])
+    expectError(await get('/api/v1/users?email='), 400, 'BAD_INPUT')
+    expectError(await get(`/api/v1/users?email=${encodeURIComponent(maria.user.email)}`, maria), 403, 'FORBIDDEN')
+    expectError(await get(`/api/v1/users?email=${encodeURIComponent(maria.user.email)}`, null), 401, 'UNAUTHENTICATED')
+  })
+})

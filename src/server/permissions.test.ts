@@ -249,6 +249,14 @@ const TABLE: Row[] = [
     request: (f) => ({ method: 'PATCH', url: `/api/v1/apps/${f.scimApp.id}`, payload: { description: 'Found in OneLogin' } }),
   },
   {
+    // A fresh app made in Warden for each caller: the delete of a discovered app is refused (409).
+    route: 'DELETE /api/v1/apps/:id',
+    allowed: APP_WRITERS,
+    ok: 204,
+    request: async (f) => ({ method: 'DELETE', url: `/api/v1/apps/${(await createApp(f.store.db, { name: 'To delete' })).id}` }),
+  },
+  { route: 'GET /api/v1/apps/:id/entitlements', allowed: ADMINS, ok: 200, request: (f) => ({ method: 'GET', url: `/api/v1/apps/${f.scimApp.id}/entitlements` }) },
+  {
     route: 'POST /api/v1/apps/:id/manage',
     allowed: APP_WRITERS,
     ok: 200,

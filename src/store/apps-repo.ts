@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely'
 import { WardenError } from '../errors/index.js'
 import type { AppsTable, Database } from './database.js'
-import { isUniqueViolation } from './db-errors.js'
-import { containsText } from './like.js'
+import { affected, isForeignKeyViolation, isUniqueViolation } from './db-errors.js'
+import { containsText, sameText } from './like.js'
 import { newId } from './ids.js'
 import { decodeCursor, keysetAfter, pageLimit, toPage } from './pagination.js'
 import type { Page, PageRequest } from './pagination.js'
@@ -33,6 +33,8 @@ export interface AppFilter {
   source_integration_id?: string
   /** Name contains this (case-insensitive). */
   q?: string
+  /** Name is exactly this, ignoring case (looking an app up by name, e.g. Terraform's data source). */
+  name?: string
 }
 
 export function appName(n: string): string {
@@ -95,8 +97,44 @@ export async function listApps(db: Kysely<Database>, filter: AppFilter = {}, pag
   if (filter.state !== undefined) q = q.where('state', '=', filter.state)
   if (filter.source_integration_id !== undefined) q = q.where('source_integration_id', '=', filter.source_integration_id)
   if (filter.q !== undefined && filter.q !== '') q = q.where(containsText('name', filter.q))
+  if (filter.name !== undefined) q = q.where(sameText('name', filter.name))
   if (page.cursor) q = q.where(keysetAfter(['name', 'id'], decodeCursor('apps', page.cursor, 2), 'asc'))
   const rows = await q.orderBy('name').orderBy('id').limit(limit + 1).execute()
   return toPage(rows, limit, 'apps', (a) => [a.name, a.id])
 }
 
+
+
+/** The campaign templates and draft campaigns whose scope names an app (their config's `scope.app_ids`), by id. */
+export async function campaignsNamingApp(db: Kysely<Database>, appId: string): Promise<{ templates: string[]; drafts: string[] }> {
+  // Configs are JSON written by Warden; an app id is quoted in them exactly once per mention, and
+  // ids are random enough that no other string contains one.
+  const mention = containsText('config', JSON.stringify(appId))
+  const templates = await db.selectFrom('campaign_templates').select('id').where(mention).orderBy('id').execute()
+  const drafts = await db.selectFrom('campaigns').select('id').where('state', '=', 'draft').where(mention).orderBy('id').execute()
+  return { templates: templates.map((r) => r.id), drafts: drafts.map((r) => r.id) }
+}
+
+/**
+ * Deletes an app with its own settings: direct owners, the roles a managed SCIM app is bound to,
+ * request settings (defaults and policies of its entitlements) and the drift setting. History
+ * stays: access requests, access reviews' frozen scope and items and the audit log keep the app's
+ * id (no foreign key), and drift findings keep their rows with app_id cleared (ON DELETE SET NULL).
+ * The caller refuses apps that must not go (an integration attached, discovered by a sync);
+ * an integration attached meanwhile makes the delete fail on its foreign key (CONFLICT).
+ * Returns whether the app existed.
+ */
+export async function deleteAppRow(db: Kysely<Database>, id: string): Promise<boolean> {
+  // Each has ON DELETE CASCADE too; deleted by name so the list of what goes is here to read.
+  await db.deleteFrom('app_owners').where('app_id', '=', id).execute()
+  await db.deleteFrom('app_bindings').where('app_id', '=', id).execute()
+  await db.deleteFrom('app_request_settings').where('app_id', '=', id).execute()
+  await db.deleteFrom('drift_settings').where('app_id', '=', id).execute()
+  try {
+    return affected(await db.deleteFrom('apps').where('id', '=', id).executeTakeFirst()) > 0
+  } catch (e) {
+    // integrations.app_id is the one foreign key to apps without a cascade or set null.
+    if (isForeignKeyViolation(e)) throw new WardenError('CONFLICT', `app ${id} has an integration attached: delete the integration first`, { cause: e })
+    throw e
+  }
+}

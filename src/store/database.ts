@@ -269,6 +269,13 @@ export interface AppBindingsTable {
   created_at: string
 }
 
+/** A Warden user named as an app's owner (migration 0009); the app's other owners are derived (owners-repo.ts). */
+export interface AppOwnersTable {
+  app_id: string
+  user_id: string
+  created_at: string
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -290,4 +297,5 @@ export interface Database {
   entitlement_settings: EntitlementSettingsTable
   entitlement_owners: EntitlementOwnersTable
   app_bindings: AppBindingsTable
+  app_owners: AppOwnersTable
 }

@@ -71,6 +71,7 @@ export { AUDIT_GENESIS_HASH, auditEntryHash } from './audit-hash.js'
 export type { HashedAuditFields } from './audit-hash.js'
 export type {
   AppBindingsTable,
+  AppOwnersTable,
   AppsTable,
   EntitlementOwnersTable,
   EntitlementSettingsTable,
@@ -85,8 +86,8 @@ export type {
   SyncRunStatus,
   SyncRunsTable,
 } from './database.js'
-export { containsText } from './like.js'
-export { appName, appNames, createApp, getApp, listApps, updateApp } from './apps-repo.js'
+export { containsText, sameText } from './like.js'
+export { appName, appNames, campaignsNamingApp, createApp, deleteAppRow, getApp, listApps, updateApp } from './apps-repo.js'
 export type { App, AppFilter, AppPatch, NewApp } from './apps-repo.js'
 // --- issue 6: integrations-repo.ts ---
 export {
@@ -131,6 +132,7 @@ export {
   integrationExists,
   linkStagedIdentities,
   listAppBindings,
+  listAppEntitlements,
   listAppIntegrations,
   listEntitlementOwners,
   listInventoryEntitlements,
@@ -151,6 +153,8 @@ export {
 } from './inventory-repo.js'
 export type {
   AppBinding,
+  AppEntitlementFilter,
+  AppEntitlementScope,
   AppIntegration,
   ApplyCounts,
   EntitlementListFilter,
@@ -391,7 +395,7 @@ export type {
   IntegrationApps,
 } from './drift-repo.js'
 // --- end sod-repo, drift-repo ---
-export { appOwnerIds, appOwnersRelation, appsOwnedBy } from './owners-repo.js'
+export { appOwnerIds, appOwnersRelation, appsOwnedBy, directAppOwners, replaceDirectAppOwners } from './owners-repo.js'
 // --- issue 9: access reviews (campaigns-repo) ---
 export {
   activeCampaigns,

@@ -4,7 +4,7 @@ import type { Kysely, RawBuilder, SqlBool } from 'kysely'
 import type { App } from './apps-repo.js'
 import type { Database, RiskLevel } from './database.js'
 import { dialectOf } from './db-errors.js'
-import { containsText } from './like.js'
+import { containsText, sameText } from './like.js'
 import { decodeCursor, keysetAfter, pageLimit, toPage } from './pagination.js'
 import type { Page, PageRequest } from './pagination.js'
 
@@ -594,6 +594,11 @@ export interface EntitlementListFilter {
 }
 
 function entitlementsWithSettings(db: Kysely<Database>, integrationId: string) {
+  return entitlementsAndSettings(db).where('e.integration_id', '=', integrationId)
+}
+
+/** Entitlements joined with their settings, of every integration: callers narrow it. */
+function entitlementsAndSettings(db: Kysely<Database>) {
   return db
     .selectFrom('entitlements as e')
     .leftJoin('entitlement_settings as s', (j) => j.onRef('s.integration_id', '=', 'e.integration_id').onRef('s.entitlement_id', '=', 'e.id'))
@@ -609,7 +614,6 @@ function entitlementsWithSettings(db: Kysely<Database>, integrationId: string) {
       's.max_duration_minutes',
       's.risk_level',
     ])
-    .where('e.integration_id', '=', integrationId)
 }
 
 interface EntitlementJoinRow {
@@ -659,6 +663,46 @@ export async function listInventoryEntitlements(
 export async function getInventoryEntitlement(db: Kysely<Database>, integrationId: string, id: string): Promise<InventoryEntitlement | undefined> {
   const row = await entitlementsWithSettings(db, integrationId).where('e.id', '=', id).executeTakeFirst()
   return row === undefined ? undefined : toEntitlement(row)
+}
+
+/** Which of an integration's entitlements belong to an app: all (an integration attached to it), or one (a discovered app's access). */
+export interface AppEntitlementScope {
+  integration_id: string
+  /** null: every entitlement of the integration. */
+  entitlement_id: string | null
+}
+
+export interface AppEntitlementFilter {
+  /** Name is exactly this, ignoring case. */
+  name?: string
+  /** Name contains this (case-insensitive). */
+  q?: string
+}
+
+/** The entitlements in these scopes (an app's), by integration and id, a page at a time; an entitlement in two scopes comes once. */
+export async function listAppEntitlements(
+  db: Kysely<Database>,
+  scopes: readonly AppEntitlementScope[],
+  filter: AppEntitlementFilter = {},
+  page: PageRequest = {},
+): Promise<Page<InventoryEntitlement>> {
+  const limit = pageLimit(page.limit)
+  const after = page.cursor ? decodeCursor('app-entitlements', page.cursor, 2) : undefined
+  if (scopes.length === 0) return { items: [], next_cursor: null }
+  let q = entitlementsAndSettings(db).where((eb) =>
+    eb.or(
+      scopes.map((s) =>
+        s.entitlement_id === null
+          ? eb('e.integration_id', '=', s.integration_id)
+          : eb.and([eb('e.integration_id', '=', s.integration_id), eb('e.id', '=', s.entitlement_id)]),
+      ),
+    ),
+  )
+  if (filter.name !== undefined) q = q.where(sameText('e.display_name', filter.name))
+  if (filter.q !== undefined && filter.q !== '') q = q.where(containsText('e.display_name', filter.q))
+  if (after !== undefined) q = q.where(keysetAfter(['e.integration_id', 'e.id'], after, 'asc'))
+  const rows = await q.orderBy('e.integration_id').orderBy('e.id').limit(limit + 1).execute()
+  return toPage(rows.map(toEntitlement), limit, 'app-entitlements', (e) => [e.integration_id, e.id])
 }
 
 export interface EntitlementOwner {

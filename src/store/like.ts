@@ -10,3 +10,12 @@ export function containsText(column: string, text: string): RawBuilder<SqlBool> 
   const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   return sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`
 }
+
+/**
+ * `column` equals `text` ignoring case: both sides lowered by the database itself, so the rule is
+ * one engine's on each side of the comparison (SQLite's lower() folds ASCII letters only, so there
+ * a non-ASCII name matches only in the same case). Exact, not a pattern: `%` and `_` are literal.
+ */
+export function sameText(column: string, text: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`lower(${sql.ref(column)}) = lower(${text})`
+}

@@ -12,11 +12,12 @@ import { DEFAULT_DATABASE_URL, openStore, parseDatabaseUrl, resolveDatabaseUrl }
 import type { Store } from './open.js'
 import { runStoreChild } from './test-support.js'
 
-const MIGRATION_NAMES = ['0001_accounts_audit', '0002_jobs', '0003_integrations_inventory', '0004_requests', '0005_jit', '0006_sod_drift', '0007_webhooks', '0008_campaigns']
+const MIGRATION_NAMES = ['0001_accounts_audit', '0002_jobs', '0003_integrations_inventory', '0004_requests', '0005_jit', '0006_sod_drift', '0007_webhooks', '0008_campaigns', '0009_app_owners']
 const TABLES = [
   'access_requests',
   'api_tokens',
   'app_bindings',
+  'app_owners',
   'app_request_settings',
   'approval_task_assignees',
   'approval_tasks',

@@ -42,6 +42,8 @@ export interface UserFilter {
   /** Users holding at least one of these roles. */
   anyRole?: readonly string[]
   disabled?: boolean
+  /** The user with this email, ignoring case (emails are stored lower-cased). */
+  email?: string
 }
 
 /** What other people see of a user: enough to recognise them. */
@@ -186,6 +188,7 @@ export async function listUsers(db: Kysely<Database>, filter: UserFilter = {}, p
   const anyRole = filter.anyRole
   if (anyRole !== undefined) q = q.where((eb) => eb.or(anyRole.map((r) => eb('roles', 'like', roleFilter(r)))))
   if (filter.disabled !== undefined) q = q.where('disabled', '=', filter.disabled ? 1 : 0)
+  if (filter.email !== undefined) q = q.where('email', '=', filter.email.trim().toLowerCase())
   if (page.cursor) q = q.where(keysetAfter(['email'], decodeCursor('users', page.cursor, 1), 'asc'))
   const rows = await q.orderBy('email').limit(limit + 1).execute()
   return toPage(rows.map(toUser), limit, 'users', (u) => [u.email])

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import { z } from 'zod'
 import {
+  APP_OWNERS_MAX,
   DESCRIPTION_MAX,
   ENTITLEMENT_OWNERS_MAX,
   GRANTS_BY_APP_LIMIT_MAX,
@@ -9,11 +10,13 @@ import {
   RISK_LEVELS,
   USER_STATUSES,
   createManagedApp,
+  deleteApp,
   exportGrants,
   getApp,
   getEntitlement,
   getResource,
   grantsByApp,
+  listAppEntitlements,
   listApps,
   listEntitlements,
   listResources,
@@ -41,7 +44,13 @@ export const App = z
   })
   .meta({ id: 'App', description: 'An application: made in Warden, or discovered in OneLogin as SCIM-provisioned software' })
 
+const UserSummary = z.object({ id: z.string(), email: z.string(), display_name: z.string() })
+
 export const AppDetail = App.extend({
+  owner_user_ids: z
+    .array(z.string())
+    .describe("The Warden users named as the app's owners, in id order (the app's owners also include, derived, its access entitlement's and its integrations' owners)"),
+  owners: z.array(UserSummary).describe('The same users as owner_user_ids, in the same order'),
   integrations: z.array(
     z.object({ id: z.string(), mode: z.string(), status: z.string(), onelogin_domain: z.string().nullable(), last_sync_at: timestamp.nullable() }),
   ),
@@ -55,7 +64,7 @@ export const AppDetail = App.extend({
   carriers: z
     .array(z.object({ entitlement_id: z.string(), entitlement_name: z.string().nullable() }))
     .describe("A discovered app's carriers: the OneLogin role memberships that give its access at the last sync (what manage accepts)"),
-}).meta({ id: 'AppDetail', description: 'An app with its integrations and, for a managed SCIM app, its role bindings' })
+}).meta({ id: 'AppDetail', description: 'An app with its owners, its integrations and, for a managed SCIM app, its role bindings' })
 
 export const InventoryResource = z
   .object({
@@ -90,7 +99,7 @@ export const Entitlement = z
   .meta({ id: 'Entitlement', description: 'Something that can be held, with its governance settings' })
 
 export const EntitlementDetail = Entitlement.extend({
-  owners: z.array(z.object({ id: z.string(), email: z.string(), display_name: z.string() })),
+  owners: z.array(UserSummary),
 }).meta({ id: 'EntitlementDetail', description: 'An entitlement with its settings and owners' })
 
 export const Grant = z
@@ -121,6 +130,11 @@ export const AppGrantCount = z
   .meta({ id: 'AppGrantCount', description: "One OneLogin app's access grants, counted" })
 
 const integrationParams = idParams('int', 'integration', 'an')
+const appParams = idParams('app', 'app', 'an')
+const appOwnerIds = z
+  .array(wardenId('usr', 'user'))
+  .max(APP_OWNERS_MAX)
+  .describe(`Warden user ids: the app's owners (at most ${APP_OWNERS_MAX}); they review its access and approve requests where a policy asks app owners`)
 const resourceParams = z.strictObject({ id: wardenId('int', 'integration', 'an'), resourceId })
 const entitlementParams = z.strictObject({ id: wardenId('int', 'integration', 'an'), entitlementId })
 
@@ -146,6 +160,7 @@ export function registerInventoryRoutes(app: ZodApp, ctx: RouteContext): void {
         state: z.enum(['managed', 'unmanaged']).optional(),
         source_integration_id: wardenId('int', 'integration', 'an').optional().describe('Apps discovered by this integration'),
         q: z.string().min(1).max(200).optional().describe('Name contains (case-insensitive)'),
+        name: z.string().min(1).max(200).optional().describe('Name is exactly this, ignoring case (e.g. looking an app up by name)'),
         ...pageQuery,
       }),
       response: { 200: page(App) },
@@ -160,8 +175,8 @@ export function registerInventoryRoutes(app: ZodApp, ctx: RouteContext): void {
     config: { access: 'apps:write' },
     schema: {
       tags: ['apps'],
-      summary: 'Create an app (managed)',
-      body: z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().max(2000).optional() }),
+      summary: 'Create an app (managed), optionally with its owners',
+      body: z.strictObject({ name: z.string().trim().min(1).max(200), description: z.string().max(2000).optional(), owner_user_ids: appOwnerIds.optional() }),
       response: { 201: AppDetail },
     },
     handler: async (request, reply) => {
@@ -172,7 +187,7 @@ export function registerInventoryRoutes(app: ZodApp, ctx: RouteContext): void {
 
   app.get('/api/v1/apps/:id', {
     config: { access: 'apps:read' },
-    schema: { tags: ['apps'], summary: 'One app, with its integrations and bindings', params: idParams('app', 'app', 'an'), response: { 200: AppDetail } },
+    schema: { tags: ['apps'], summary: 'One app, with its owners, integrations and bindings', params: appParams, response: { 200: AppDetail } },
     handler: async (request) => getApp(ctx.store, authOf(request).actor, request.params.id),
   })
 
@@ -180,15 +195,56 @@ export function registerInventoryRoutes(app: ZodApp, ctx: RouteContext): void {
     config: { access: 'apps:write' },
     schema: {
       tags: ['apps'],
-      summary: "Rename an app or change its description",
-      description: "A discovered app keeps a name given here until OneLogin renames the app.",
-      params: idParams('app', 'app', 'an'),
+      summary: "Rename an app, change its description or replace its owners",
+      description:
+        'A discovered app keeps a name given here until OneLogin renames the app. `owner_user_ids` replaces the Warden users named as ' +
+        "the app's owners (each must exist; `[]` removes them all).",
+      params: appParams,
       body: z
-        .strictObject({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(2000).optional() })
-        .refine((b) => b.name !== undefined || b.description !== undefined, 'give name and/or description'),
+        .strictObject({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(2000).optional(), owner_user_ids: appOwnerIds.optional() })
+        .refine((b) => b.name !== undefined || b.description !== undefined || b.owner_user_ids !== undefined, 'give name, description and/or owner_user_ids'),
       response: { 200: AppDetail },
     },
     handler: async (request) => updateApp(ctx.store, authOf(request).actor, request.params.id, request.body),
+  })
+
+  app.delete('/api/v1/apps/:id', {
+    config: { access: 'apps:write' },
+    schema: {
+      tags: ['apps'],
+      summary: 'Delete an app made in Warden, with its owners and settings',
+      description:
+        "Removes the app's owners, role bindings, request settings and drift setting; requests, reviews, drift findings and the audit log keep its history. " +
+        'Refused (409) while an integration is attached to it (delete the integration first), for an app a sync discovered in OneLogin (it follows OneLogin), ' +
+        'and while a campaign template or a draft campaign names it in its scope.',
+      params: appParams,
+      response: { 204: z.null().describe('Deleted') },
+    },
+    handler: async (request, reply) => {
+      await deleteApp(ctx.store, authOf(request).actor, request.params.id)
+      return reply.code(204).send(null)
+    },
+  })
+
+  app.get('/api/v1/apps/:id/entitlements', {
+    config: { access: 'apps:read' },
+    schema: {
+      tags: ['apps'],
+      summary: "An app's entitlements with their settings, by integration and id",
+      description:
+        "Every entitlement of the integrations attached to the app, and a discovered app's access entitlement (`app:<id>:access` in the integration that found it).",
+      params: appParams,
+      querystring: z.strictObject({
+        name: z.string().min(1).max(200).optional().describe('Name is exactly this, ignoring case'),
+        q: z.string().min(1).max(200).optional().describe('Name contains (case-insensitive)'),
+        ...pageQuery,
+      }),
+      response: { 200: page(Entitlement) },
+    },
+    handler: async (request) => {
+      const { limit, cursor, ...filter } = request.query
+      return listAppEntitlements(ctx.store, authOf(request).actor, request.params.id, filter, { limit, cursor })
+    },
   })
 
   app.post('/api/v1/apps/:id/manage', {
@@ -199,7 +255,7 @@ export function registerInventoryRoutes(app: ZodApp, ctx: RouteContext): void {
       description:
         'Each `entitlement_ids` item must be a role membership (`role:<id>:member`) that gives the app in OneLogin (at the last sync); ' +
         'later requests for the app provision through those roles. Replaces earlier bindings; the app becomes managed. Changes nothing in OneLogin.',
-      params: idParams('app', 'app', 'an'),
+      params: appParams,
       body: z.strictObject({ entitlement_ids: z.array(z.string().min(1).max(200)).min(1).max(50) }),
       response: { 200: AppDetail },
     },

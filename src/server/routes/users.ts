@@ -13,7 +13,12 @@ export function registerUserRoutes(app: ZodApp, ctx: RouteContext): void {
     schema: {
       tags: ['users'],
       summary: 'List Warden users by email',
-      querystring: z.strictObject({ role: RoleName.optional(), disabled: booleanQuery.optional(), ...pageQuery }),
+      querystring: z.strictObject({
+        role: RoleName.optional(),
+        disabled: booleanQuery.optional(),
+        email: z.string().trim().min(1).max(320).optional().describe('Only the user with this email (exact, ignoring case)'),
+        ...pageQuery,
+      }),
       response: { 200: page(User) },
     },
     handler: async (request) => {

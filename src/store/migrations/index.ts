@@ -7,6 +7,7 @@ import { jit } from './0005-jit.js'
 import { sodAndDrift } from './0006-sod-drift.js'
 import { webhooks } from './0007-webhooks.js'
 import { campaigns } from './0008-campaigns.js'
+import { appOwners } from './0009-app-owners.js'
 
 /**
  * Every migration, in order, imported in code (not read from disk) so the list is the same in a
@@ -22,4 +23,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0006_sod_drift': sodAndDrift,
   '0007_webhooks': webhooks,
   '0008_campaigns': campaigns,
+  '0009_app_owners': appOwners,
 })

@@ -31,6 +31,7 @@ export function planChange(spec: BlockSpec, prior: Value, proposed: Value, confi
 function planBlock(spec: BlockSpec, prior: State | null, proposed: State, config: State, create: boolean): State {
   const planned: State = { ...proposed }
   for (const [name, attr] of Object.entries(spec.attrs)) {
+    if (attr.writeOnly === true) planned[name] = null
     if (attr.mode !== 'computed' && attr.mode !== 'optional-computed') continue
     if ((config[name] ?? null) !== null) continue
     if (attr.default !== undefined) planned[name] = attr.default

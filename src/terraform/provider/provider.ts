@@ -1,6 +1,7 @@
 import { WardenApi, serverUrl } from '../../client/index.js'
 import { WardenError, toWardenError } from '../../errors/index.js'
-import type { AttributePath, Diagnostic, ProviderHandlers, ProviderSchemas, Value } from '../plugin/types.js'
+import { log } from '../plugin/index.js'
+import type { AttributePath, Diagnostic, ProviderHandlers, ProviderSchemas, Value } from '../plugin/index.js'
 import { DATA_SOURCES } from './data-sources.js'
 import { planChange } from './plan.js'
 import type { DataSourceType, ResourceType } from './resource.js'
@@ -28,10 +29,15 @@ function error(summary: string, attribute?: AttributePath, detail?: string): Dia
 }
 
 /** A thrown error as diagnostics: one per field it names that is an attribute here, else one for the whole object. */
-export function diagnosticsOf(e: unknown, spec: BlockSpec, fieldPaths: Readonly<Record<string, AttributePath>> = {}): Diagnostic[] {
+export function diagnosticsOf(e: unknown, spec: BlockSpec, fieldPaths: Readonly<Record<string, AttributePath>> = {}, config: State = {}): Diagnostic[] {
   const w = toWardenError(e)
+  // Warden's messages never carry a secret (the API's rule), so they may be logged.
+  log('WARN', `${w.code}${w.endpoint === undefined ? '' : ` ${w.endpoint}`}: ${w.message}`)
   const message = w.code === 'INTERNAL' && !(e instanceof WardenError) ? `internal error in the Warden provider: ${w.message}` : w.message
   const paths = Object.keys(w.fields ?? {}).flatMap((field) => {
+    // A value configuration gave through its write-only twin (`<name>_wo`) is reported there.
+    const wo = `${field}_wo`
+    if (Object.hasOwn(spec.attrs, wo) && (config[field] ?? null) === null && (config[wo] ?? null) !== null) return [[wo]]
     const path = fieldPaths[field] ?? (Object.hasOwn(spec.attrs, field) || Object.hasOwn(spec.blocks ?? {}, field) ? [field] : undefined)
     return path === undefined ? [] : [path]
   })
@@ -162,19 +168,23 @@ export function wardenProvider(env: NodeJS.ProcessEnv = process.env): ProviderHa
       }
     },
 
-    async applyResourceChange(typeName, prior, planned) {
+    async applyResourceChange(typeName, prior, planned, config) {
       const r = RESOURCES[typeName]
       if (r === undefined) return { state: prior, diagnostics: [error(`the Warden provider has no resource type ${typeName}`)] }
       try {
+        const started = Date.now()
         if (!isObject(planned)) {
           if (isObject(prior)) await r.delete(client(), prior)
+          log('DEBUG', `deleted ${typeName} ${String(isObject(prior) ? prior['id'] : '')} in ${Date.now() - started} ms`)
           return { state: null, diagnostics: [] }
         }
-        const state = isObject(prior) ? await r.update(client(), prior, planned) : await r.create(client(), planned)
+        const c = isObject(config) ? config : {}
+        const state = isObject(prior) ? await r.update(client(), prior, planned, c) : await r.create(client(), planned, c)
+        log('DEBUG', `${isObject(prior) ? 'updated' : 'created'} ${typeName} ${String(state['id'])} in ${Date.now() - started} ms`)
         return { state, diagnostics: [] }
       } catch (e) {
         // Nothing changed (Warden's changes are all or nothing), so the prior state stands.
-        return { state: prior, diagnostics: diagnosticsOf(e, r.spec, r.fieldPaths) }
+        return { state: prior, diagnostics: diagnosticsOf(e, r.spec, r.fieldPaths, isObject(config) ? config : {}) }
       }
     },
 

@@ -17,8 +17,9 @@ export interface ResourceType {
   validate?(config: State): Diagnostic[]
   /** The object as it is now, or null when it is gone. */
   read(api: WardenApi, state: State): Promise<State | null>
-  create(api: WardenApi, planned: State): Promise<State>
-  update(api: WardenApi, prior: State, planned: State): Promise<State>
+  /** `config` carries the write-only values, which plan and state never hold. */
+  create(api: WardenApi, planned: State, config: State): Promise<State>
+  update(api: WardenApi, prior: State, planned: State, config: State): Promise<State>
   delete(api: WardenApi, prior: State): Promise<void>
   /** The state an import ID stands for, enough for read() to fill in the rest. */
   importState(id: string): State

@@ -20,6 +20,8 @@ export interface AttrSpec {
   default?: Value
   /** Computed, and changes whenever the object does (updated_at): unknown in an update's plan. */
   volatile?: boolean
+  /** Terraform 1.11 write-only: read from configuration when applying, null in plan and state. */
+  writeOnly?: boolean
 }
 
 export interface BlockSpec {
@@ -37,6 +39,7 @@ function attribute(name: string, spec: AttrSpec): SchemaAttribute {
   if (spec.mode === 'optional' || spec.mode === 'optional-computed') a.optional = true
   if (spec.mode === 'computed' || spec.mode === 'optional-computed') a.computed = true
   if (spec.sensitive === true) a.sensitive = true
+  if (spec.writeOnly === true) a.writeOnly = true
   return a
 }
 
