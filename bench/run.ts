@@ -6,6 +6,7 @@ import { benchCampaigns } from './campaigns.js'
 import { benchIngest } from './ingest.js'
 import { benchJit } from './jit.js'
 import { benchSync } from './sync.js'
+import { benchTerraform } from './terraform.js'
 import { benchUserPages } from './user-pages.js'
 
 const benches: { id: string; title: string; run: () => Promise<string> }[] = [
@@ -14,6 +15,7 @@ const benches: { id: string; title: string; run: () => Promise<string> }[] = [
   { id: 'jit', title: 'JIT: approval to provisioned and expiry to revoked for 10,000 time-bound grants on PostgreSQL, two workers', run: benchJit },
   { id: 'ingest', title: 'Ingest: a 100k-user, 1.28M-grant sync into SQLite and PostgreSQL, and grant search under load', run: benchIngest },
   { id: 'campaigns', title: 'Access reviews: stage a campaign over 1M grants on PostgreSQL, and the reviewer inbox under load', run: benchCampaigns },
+  { id: 'terraform', title: 'Terraform provider: plan, apply, refresh and destroy 100 resources with the real terraform', run: benchTerraform },
 ]
 
 const wanted = process.argv.slice(2)

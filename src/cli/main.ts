@@ -12,6 +12,7 @@ import { registerTasks } from './commands/tasks.js'
 import { registerEvidence } from './commands/evidence.js'
 import { registerReviews } from './commands/reviews.js'
 import { registerCampaigns } from './commands/campaigns.js'
+import { registerTerraform } from './commands/terraform.js'
 import { reportError } from './errors.js'
 
 /** Builds the `warden` program. Commands register themselves; each lives in commands/. */
@@ -34,6 +35,7 @@ export function buildProgram(running: { emulator?: RunningEmulator } = {}): Comm
   registerEvidence(program)
   registerReviews(program)
   registerCampaigns(program)
+  registerTerraform(program)
   return program
 }
 

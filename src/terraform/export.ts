@@ -1,4 +1,5 @@
 import type { WardenApi } from '../client/index.js'
+import { PROVIDER_SOURCE, PROVIDER_VERSION } from './address.js'
 import { Expression, hclName, hclValue } from './hcl.js'
 import type { Value } from './plugin/types.js'
 import { RESOURCES } from './provider/index.js'
@@ -9,8 +10,6 @@ export interface ExportedFile {
   path: string
   content: string
 }
-
-export const PROVIDER_SOURCE = 'warden.dev/warden/warden'
 
 /** Whether a value is worth writing: set, and not what leaving it out would plan anyway. */
 function worthWriting(spec: BlockSpec, name: string, value: Value): boolean {
@@ -75,7 +74,7 @@ export async function exportTerraform(api: WardenApi, options: { serverUrl: stri
     {
       path: 'providers.tf',
       content:
-        `${header}terraform {\n  required_providers {\n    warden = {\n      source  = "${PROVIDER_SOURCE}"\n      version = "0.1.0"\n    }\n  }\n}\n\n` +
+        `${header}terraform {\n  required_providers {\n    warden = {\n      source  = "${PROVIDER_SOURCE}"\n      version = "${PROVIDER_VERSION}"\n    }\n  }\n}\n\n` +
         `# The API token comes from WARDEN_API_TOKEN.\nprovider "warden" {\n  server_url = ${hclValue(options.serverUrl)}\n}\n`,
     },
     { path: 'warden.tf', content: header + resources.join('\n') },

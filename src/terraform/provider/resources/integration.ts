@@ -45,7 +45,8 @@ const spec: BlockSpec = {
       writeOnly: true,
     }),
     [SECRET_WO_VERSION]: num('optional', `Change it to send ${SECRET_WO} again (a rotation)`),
-    status: str('computed', 'not_connected, syncing, connected or error'),
+    // A credentials change starts a sync (syncing), so an update's plan cannot know the status.
+    status: str('computed', 'not_connected, syncing, connected or error', { volatile: true }),
     ...timestamps,
     deleted_at: str('computed', 'Always null: a deleted integration leaves the state'),
   },

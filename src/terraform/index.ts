@@ -1,0 +1,6 @@
+export { exportTerraform } from './export.js'
+export type { ExportedFile } from './export.js'
+export { bundleProvider } from './bundle.js'
+export { PROVIDER_SOURCE, PROVIDER_VERSION } from './address.js'
+export { TERRAFORM_PLATFORMS, cliConfiguration, installProvider, terraformPlatform } from './install.js'
+export type { InstallOptions, Installed } from './install.js'
