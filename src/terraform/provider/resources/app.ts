@@ -1,5 +1,6 @@
 import { WardenError } from '../../../errors/index.js'
-import { all, badImportId, deleteIfPresent, getOrNull, seg } from '../api.js'
+import { all, getOrNull, seg } from '../api.js'
+import { restResource } from '../rest-resource.js'
 import type { ResourceType } from '../resource.js'
 import { complete, str, strSet, timestamps } from '../spec.js'
 import type { BlockSpec, State } from '../spec.js'
@@ -46,26 +47,13 @@ function body(planned: State): Record<string, unknown> {
   return { name: asString(planned['name']), description: asString(planned['description']) ?? '', owner_user_ids: asStrings(planned['owner_user_ids']) ?? [] }
 }
 
-export const appResource: ResourceType = {
+export const appResource: ResourceType = restResource<ApiApp>({
   spec,
-  importHelp: 'the app id (app_...)',
-  async read(api, state) {
-    const app = await getOrNull<ApiApp>(api, `/apps/${seg(String(state['id']))}`)
-    return app === null ? null : toState(app)
-  },
-  async create(api, planned) {
-    return toState(await api.post<ApiApp>('/apps', body(planned)))
-  },
-  async update(api, prior, planned) {
-    return toState(await api.call<ApiApp>('PATCH', `/apps/${seg(String(prior['id']))}`, body(planned)))
-  },
-  async delete(api, prior) {
-    await deleteIfPresent(api, `/apps/${seg(String(prior['id']))}`)
-  },
-  importState(id) {
-    if (!/^app_[A-Za-z0-9]+$/.test(id)) throw badImportId(id, this.importHelp)
-    return complete(spec, { id })
-  },
+  path: '/apps',
+  prefix: 'app',
+  what: 'app',
+  toState,
+  body,
   async list(api) {
     const apps = await all<{ id: string; name: string; source_integration_id: string | null }>(api, '/apps', { state: 'managed' })
     const out = []
@@ -76,7 +64,7 @@ export const appResource: ResourceType = {
     }
     return out
   },
-}
+})
 
 /** An app, or a clear error naming it (for resources that point at one). */
 export async function requireApp(api: Parameters<ResourceType['read']>[0], id: string): Promise<ApiApp> {

@@ -1,4 +1,5 @@
-import { badImportId, deleteIfPresent, getOrNull, all, seg } from '../api.js'
+import { all } from '../api.js'
+import { restResource } from '../rest-resource.js'
 import type { Diagnostic } from '../../plugin/types.js'
 import type { ResourceType } from '../resource.js'
 import { bool, complete, num, str, strList, strSet, timestamps } from '../spec.js'
@@ -135,34 +136,22 @@ function checkApprovers(list: unknown, path: Array<string | number>): Diagnostic
   return out
 }
 
-export const policyResource: ResourceType = {
+export const policyResource: ResourceType = restResource<ApiPolicy>({
   spec,
-  importHelp: 'the policy id (pol_...)',
+  path: '/policies',
+  prefix: 'pol',
+  what: 'policy',
   fieldPaths: { steps: ['step'], auto_approve: ['step'] },
+  toState,
+  body,
+  createOnly: (planned) => ({ kind: planned['kind'] ?? 'grant' }),
   validate(config) {
     const steps = Array.isArray(config['step']) ? config['step'] : []
     return steps.flatMap((s, i) => (isObject(s) ? [...checkApprovers(s['approvers'], ['step', i, 'approvers']), ...checkApprovers(s['fallback'], ['step', i, 'fallback'])] : []))
-  },
-  async read(api, state) {
-    const p = await getOrNull<ApiPolicy>(api, `/policies/${seg(String(state['id']))}`)
-    return p === null ? null : toState(p)
-  },
-  async create(api, planned) {
-    return toState(await api.post<ApiPolicy>('/policies', { ...body(planned), kind: planned['kind'] ?? 'grant' }))
-  },
-  async update(api, prior, planned) {
-    return toState(await api.call<ApiPolicy>('PATCH', `/policies/${seg(String(prior['id']))}`, body(planned)))
-  },
-  async delete(api, prior) {
-    await deleteIfPresent(api, `/policies/${seg(String(prior['id']))}`)
-  },
-  importState(id) {
-    if (!/^pol_[A-Za-z0-9]+$/.test(id)) throw badImportId(id, this.importHelp)
-    return complete(spec, { id })
   },
   async list(api) {
     // Built-in policies can be changed but not deleted, so Terraform does not own them.
     const items = await all<ApiPolicy>(api, '/policies')
     return items.filter((p) => !p.builtin).map((p) => ({ label: p.name, importId: p.id, state: toState(p) }))
   },
-}
+})

@@ -1,4 +1,5 @@
-import { all, badImportId, deleteIfPresent, getOrNull, seg } from '../api.js'
+import { all } from '../api.js'
+import { restResource } from '../rest-resource.js'
 import type { ResourceType } from '../resource.js'
 import { bool, complete, str, strSet, timestamps } from '../spec.js'
 import type { AttrSpec, BlockSpec, State } from '../spec.js'
@@ -81,28 +82,15 @@ function body(planned: State): Record<string, unknown> {
   }
 }
 
-export const sodRuleResource: ResourceType = {
+export const sodRuleResource: ResourceType = restResource<ApiSodRule>({
   spec,
-  importHelp: 'the rule id (sod_...)',
-  async read(api, state) {
-    const r = await getOrNull<ApiSodRule>(api, `/sod-rules/${seg(String(state['id']))}`)
-    return r === null ? null : toState(r)
-  },
-  async create(api, planned) {
-    return toState(await api.post<ApiSodRule>('/sod-rules', body(planned)))
-  },
-  async update(api, prior, planned) {
-    return toState(await api.call<ApiSodRule>('PATCH', `/sod-rules/${seg(String(prior['id']))}`, body(planned)))
-  },
-  async delete(api, prior) {
-    await deleteIfPresent(api, `/sod-rules/${seg(String(prior['id']))}`)
-  },
-  importState(id) {
-    if (!/^sod_[A-Za-z0-9]+$/.test(id)) throw badImportId(id, this.importHelp)
-    return complete(spec, { id })
-  },
+  path: '/sod-rules',
+  prefix: 'sod',
+  what: 'rule',
+  toState,
+  body,
   async list(api) {
     const items = await all<ApiSodRule>(api, '/sod-rules')
     return items.map((r) => ({ label: r.name, importId: r.id, state: toState(r) }))
   },
-}
+})
