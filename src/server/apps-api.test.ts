@@ -322,6 +322,22 @@ describeDialects('apps API (owners, delete, entitlements)', (t) => {
     expect((await ok<Page<EntitlementBody>>(reader, 'GET', `${url}?name=Finance`)).items).toEqual([])
     expect((await ok<Page<EntitlementBody>>(reader, 'GET', `${url}?name=Finance%25`)).items).toEqual([])
     expect((await ok<Page<EntitlementBody>>(reader, 'GET', `${url}?q=admins`)).items.map((e) => e.id)).toEqual(['role:3:admin'])
+
+    // configured=true: those with settings of their own (what `warden terraform export` writes).
+    const configured = async () => ids((await ok<Page<EntitlementBody>>(reader, 'GET', `${url}?configured=true`)).items)
+    expect(await configured()).toEqual([`${first.integrationId === lo ? 'lo' : 'hi'} app:1:access`])
+    await ok(root, 'PATCH', `/api/v1/integrations/${first.integrationId}/entitlements/role:2:member`, { owner_user_ids: [alice.user.id] })
+    await ok(root, 'PATCH', `/api/v1/integrations/${first.integrationId}/entitlements/role:3:admin`, { max_duration_minutes: 60 })
+    const policy = await ok<{ id: string }>(root, 'POST', '/api/v1/policies', { name: 'Owners', kind: 'grant', steps: [{ approvers: [{ type: 'entitlement_owners' }] }] })
+    await ok(root, 'PATCH', `/api/v1/integrations/${second.integrationId}/entitlements/group:7:member/request-settings`, { grant_policy_id: policy.id })
+    // Settings put back to their defaults are no settings.
+    await ok(root, 'PATCH', `/api/v1/integrations/${second.integrationId}/entitlements/app:1:access`, { requestable: true })
+    await ok(root, 'PATCH', `/api/v1/integrations/${second.integrationId}/entitlements/app:1:access`, { requestable: false })
+    const tag = (integrationId: string, id: string) => `${integrationId === lo ? 'lo' : 'hi'} ${id}`
+    const set = [tag(first.integrationId, 'app:1:access'), tag(first.integrationId, 'role:2:member'), tag(first.integrationId, 'role:3:admin'), tag(second.integrationId, 'group:7:member')]
+    expect(await configured()).toEqual(everything.filter((e) => set.includes(e)))
+    expect(await configured()).toHaveLength(4)
+    expect((await ok<Page<EntitlementBody>>(reader, 'GET', `${url}?configured=false`)).items).toHaveLength(everything.length)
     expect((await ok<Page<EntitlementBody>>(reader, 'GET', `/api/v1/apps/${discovered.id}/entitlements?name=wiki%20access`)).items).toEqual([])
 
     const bare = await ok<AppBody>(root, 'POST', '/api/v1/apps', { name: 'Bare' })

@@ -677,6 +677,8 @@ export interface AppEntitlementFilter {
   name?: string
   /** Name contains this (case-insensitive). */
   q?: string
+  /** Only those with settings of their own: requestable, described, time-limited, risk-rated, owned, or with their own approval policies. */
+  configured?: boolean
 }
 
 /** The entitlements in these scopes (an app's), by integration and id, a page at a time; an entitlement in two scopes comes once. */
@@ -700,6 +702,25 @@ export async function listAppEntitlements(
   )
   if (filter.name !== undefined) q = q.where(sameText('e.display_name', filter.name))
   if (filter.q !== undefined && filter.q !== '') q = q.where(containsText('e.display_name', filter.q))
+  if (filter.configured === true) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('s.requestable', '=', 1),
+        eb('s.description', 'is not', null),
+        eb('s.max_duration_minutes', 'is not', null),
+        eb('s.risk_level', 'is not', null),
+        eb.exists(eb.selectFrom('entitlement_owners as o').select('o.user_id').whereRef('o.integration_id', '=', 'e.integration_id').whereRef('o.entitlement_id', '=', 'e.id')),
+        eb.exists(
+          eb
+            .selectFrom('entitlement_request_settings as r')
+            .select('r.entitlement_id')
+            .whereRef('r.integration_id', '=', 'e.integration_id')
+            .whereRef('r.entitlement_id', '=', 'e.id')
+            .where((w) => w.or([w('r.grant_policy_id', 'is not', null), w('r.revoke_policy_id', 'is not', null), w('r.emergency_policy_id', 'is not', null)])),
+        ),
+      ]),
+    )
+  }
   if (after !== undefined) q = q.where(keysetAfter(['e.integration_id', 'e.id'], after, 'asc'))
   const rows = await q.orderBy('e.integration_id').orderBy('e.id').limit(limit + 1).execute()
   return toPage(rows.map(toEntitlement), limit, 'app-entitlements', (e) => [e.integration_id, e.id])

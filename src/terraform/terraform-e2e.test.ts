@@ -474,6 +474,8 @@ resource "warden_app_entitlement" "role" {
         enabled: true,
       })
       await server.api('PATCH', `/integrations/${base.id}/entitlements/${roles[2]!.id}`, { requestable: true, max_duration_minutes: 60 })
+      // One whose only setting is its owners: exported too.
+      await server.api('PATCH', `/integrations/${base.id}/entitlements/${roles[3]!.id}`, { owner_user_ids: [server.admin.user.id] })
 
       const w = workspace('export')
       const exported = await runWarden(['terraform', 'export', '--out', w.dir, '--server', server.url, '--token', server.admin.token])
@@ -482,6 +484,7 @@ resource "warden_app_entitlement" "role" {
       expect(files.length).toBeGreaterThan(0)
       const text = files.map((f) => readFileSync(join(w.dir, f), 'utf8')).join('\n')
       expect(text).toContain(app.id)
+      expect(text).toContain(`${base.app_id}/${roles[3]!.id}`)
       expect(text).toContain('import {')
       expect(text).not.toContain(server.emulator.manageAll.client_secret)
       for (const f of files) expect(exported.stdout).toContain(join(w.dir, f))

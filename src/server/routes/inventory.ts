@@ -237,6 +237,9 @@ export function registerInventoryRoutes(app: ZodApp, ctx: RouteContext): void {
       querystring: z.strictObject({
         name: z.string().min(1).max(200).optional().describe('Name is exactly this, ignoring case'),
         q: z.string().min(1).max(200).optional().describe('Name contains (case-insensitive)'),
+        configured: booleanQuery
+          .optional()
+          .describe('true: only entitlements with settings of their own (requestable, described, time-limited, risk-rated, owned, or with their own approval policies)'),
         ...pageQuery,
       }),
       response: { 200: page(Entitlement) },

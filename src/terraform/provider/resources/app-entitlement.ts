@@ -183,14 +183,13 @@ export const appEntitlementResource: ResourceType = {
     return complete(spec, { id, app_id: appId, entitlement_id: entitlementId })
   },
   async list(api) {
-    // Entitlements with settings of their own (requestable, described, limited or rated; the
-    // list answers those without a call per entitlement). An app's access entitlement is listed
-    // under the discovered app it stands for, not under the OneLogin app whose integration holds it.
+    // Entitlements with settings of their own (configured=true). An app's access entitlement is
+    // listed under the discovered app it stands for, not under the OneLogin app whose integration
+    // holds it.
     const apps = await all<{ id: string; name: string; source_resource_id: string | null }>(api, '/apps')
     const chosen = new Map<string, { app: { id: string; name: string }; item: ApiEntitlement }>()
     for (const app of apps) {
-      for (const item of await all<ApiEntitlement>(api, `/apps/${seg(app.id)}/entitlements`)) {
-        if (!item.requestable && item.description === null && item.max_duration_minutes === null && item.risk_level === null) continue
+      for (const item of await all<ApiEntitlement>(api, `/apps/${seg(app.id)}/entitlements`, { configured: true })) {
         const key = `${item.integration_id}/${item.id}`
         if (!chosen.has(key) || `${app.source_resource_id ?? ''}:access` === item.id) chosen.set(key, { app, item })
       }
