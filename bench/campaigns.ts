@@ -32,7 +32,8 @@
 import { fork } from 'node:child_process'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
+import { runLoad } from './load.js'
+import type { LoadResult } from './load.js'
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
 import pg from 'pg'
 import { createCampaign, decideItems, previewCampaign, stageCampaign, startCampaign } from '../src/governance/index.js'
@@ -379,14 +380,6 @@ async function previewAndStage(timed: TimedStore, owner: Actor, draftId: string,
   return { steps, statements: [...previewStatements, ...statements] }
 }
 
-interface LoadResult {
-  rps: number
-  p50: number
-  p99: number
-  max: number
-  requests: number
-  bad: number
-}
 
 interface InboxQuery {
   label: string
@@ -410,17 +403,6 @@ function pathOf(q: InboxQuery): string {
   return `/api/v1/reviews?${params.toString()}`
 }
 
-function runLoad(url: string, headers: Record<string, string>): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    autocannon({ url, headers, connections: LOAD_CONNECTIONS, duration: LOAD_SECONDS, timeout: 60 }, (err: unknown, r: autocannon.Result) => {
-      if (err !== null && err !== undefined) {
-        reject(err instanceof Error ? err : new Error(String(err)))
-        return
-      }
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, requests: r.requests.total, bad: r.non2xx + r.errors + r.timeouts })
-    })
-  })
-}
 
 async function getPage(url: string, headers: Record<string, string>): Promise<number> {
   const res = await fetch(url, { headers })
@@ -589,7 +571,7 @@ export async function benchCampaigns(): Promise<string> {
             continue
           }
           status(`inbox: ${query.label}: ${run.single.toFixed(1)} ms one at a time; ${LOAD_SECONDS} s at ${LOAD_CONNECTIONS} connections`)
-          run.load = await runLoad(url, headers[query.who])
+          run.load = (await runLoad(url, headers[query.who], { connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS, timeoutSeconds: 60 }).done).result
         }
         // Requests autocannon abandoned at its end finish before the store closes.
         await sleep(2000)

@@ -33,7 +33,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
+import { runLoad } from './load.js'
+import type { LoadResult } from './load.js'
 import Database from 'better-sqlite3'
 import { OneLoginClient } from '../src/onelogin/index.js'
 import { SnapshotReader, diffSnapshots } from '../src/snapshot/index.js'
@@ -73,14 +74,6 @@ interface SearchQuery {
   path: string
 }
 
-interface LoadResult {
-  rps: number
-  p50: number
-  p99: number
-  max: number
-  requests: number
-  bad: number
-}
 
 interface DuringIngest {
   step: IngestStep
@@ -493,50 +486,6 @@ async function checkQuery(url: string, headers: Record<string, string>): Promise
   return body.items.length
 }
 
-interface Response {
-  /** performance.now() when the response completed. */
-  at: number
-  ms: number
-  status: number
-}
-
-interface RunningLoad {
-  done: Promise<{ result: LoadResult; responses: Response[] }>
-  stop(): void
-}
-
-/**
- * autocannon against one URL. With `seconds` it stops by itself; without, on stop(). Every
- * response is also recorded (time, latency, status) when `record` is set.
- */
-function runLoad(url: string, headers: Record<string, string>, options: { connections: number; seconds?: number; record?: boolean }): RunningLoad {
-  const responses: Response[] = []
-  let instance: autocannon.Instance | undefined
-  const done = new Promise<{ result: LoadResult; responses: Response[] }>((resolve, reject) => {
-    instance = autocannon(
-      {
-        url,
-        headers,
-        connections: options.connections,
-        duration: options.seconds ?? 3600,
-        // Long enough that a request held up by an ingest is measured, not cut off.
-        timeout: 600,
-        setupClient: options.record === true ? (client) => client.on('response', (statusCode: number, _bytes: number, ms: number) => responses.push({ at: performance.now(), ms, status: statusCode })) : undefined,
-      },
-      (err: unknown, r: autocannon.Result) => {
-        if (err !== null && err !== undefined) {
-          reject(err instanceof Error ? err : new Error(String(err)))
-          return
-        }
-        resolve({
-          result: { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, requests: r.requests.total, bad: r.non2xx + r.errors + r.timeouts },
-          responses,
-        })
-      },
-    )
-  })
-  return { done, stop: () => instance?.stop() }
-}
 
 /** A light search load before, during and after `ingest`; the figures are of the responses that completed during it. */
 async function duringIngest(url: string, headers: Record<string, string>, ingest: () => Promise<IngestStep>): Promise<DuringIngest> {

@@ -20,6 +20,7 @@ import type { JobLogger } from '../jobs/index.js'
 import { SESSION_COOKIE, buildServer } from '../server/index.js'
 import { createSession, createUser, openStore } from '../store/index.js'
 import type { Store, User } from '../store/index.js'
+import { PROVIDER_SOURCE } from './address.js'
 import { installProvider } from './install.js'
 
 /** The `terraform` executable on the PATH, or undefined. */
@@ -346,20 +347,12 @@ export class Workspace {
 /** The start of every configuration: the provider from the mirror, configured from the environment. */
 export const PROVIDER_BLOCK = `terraform {
   required_providers {
-    warden = { source = "warden.dev/warden/warden" }
+    warden = { source = "${PROVIDER_SOURCE}" }
   }
 }
 
 provider "warden" {}
 `
 
-/** A value as HCL (strings, numbers, booleans, lists and objects of them). */
-export function hcl(value: unknown, indent = ''): string {
-  if (value === null || value === undefined) return 'null'
-  if (typeof value === 'string') return JSON.stringify(value).replaceAll('${', '$${').replaceAll('%{', '%%{')
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  if (Array.isArray(value)) return `[${value.map((v) => hcl(v, indent)).join(', ')}]`
-  const inner = `${indent}  `
-  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${inner}${k} = ${hcl(v, inner)}`)
-  return `{\n${entries.join('\n')}\n${indent}}`
-}
+/** A value as HCL, written by the same renderer `warden terraform export` uses. */
+export { hclValue as hcl } from './hcl.js'

@@ -28,6 +28,10 @@ function error(summary: string, attribute?: AttributePath, detail?: string): Dia
   return { severity: 'error', summary, ...(attribute === undefined ? {} : { attribute }), ...(detail === undefined ? {} : { detail }) }
 }
 
+function noType(kind: 'resource type' | 'data source', typeName: string): string {
+  return `the Warden provider has no ${kind} ${typeName}`
+}
+
 /** A thrown error as diagnostics: one per field it names that is an attribute here, else one for the whole object. */
 export function diagnosticsOf(e: unknown, spec: BlockSpec, fieldPaths: Readonly<Record<string, AttributePath>> = {}, config: State = {}): Diagnostic[] {
   const w = toWardenError(e)
@@ -67,13 +71,13 @@ export function wardenProvider(env: NodeJS.ProcessEnv = process.env): ProviderHa
 
   function resource(typeName: string): ResourceType {
     const r = RESOURCES[typeName]
-    if (r === undefined) throw new WardenError('BAD_INPUT', `the Warden provider has no resource type ${typeName}`)
+    if (r === undefined) throw new WardenError('BAD_INPUT', noType('resource type', typeName))
     return r
   }
 
   function dataSource(typeName: string): DataSourceType {
     const d = DATA_SOURCES[typeName]
-    if (d === undefined) throw new WardenError('BAD_INPUT', `the Warden provider has no data source ${typeName}`)
+    if (d === undefined) throw new WardenError('BAD_INPUT', noType('data source', typeName))
     return d
   }
 
@@ -150,7 +154,7 @@ export function wardenProvider(env: NodeJS.ProcessEnv = process.env): ProviderHa
 
     async readResource(typeName, state) {
       const r = RESOURCES[typeName]
-      if (r === undefined || !isObject(state)) return { state, diagnostics: [error(`the Warden provider has no resource type ${typeName}`)] }
+      if (r === undefined || !isObject(state)) return { state, diagnostics: [error(noType('resource type', typeName))] }
       try {
         return { state: await r.read(client(), state), diagnostics: [] }
       } catch (e) {
@@ -170,7 +174,7 @@ export function wardenProvider(env: NodeJS.ProcessEnv = process.env): ProviderHa
 
     async applyResourceChange(typeName, prior, planned, config) {
       const r = RESOURCES[typeName]
-      if (r === undefined) return { state: prior, diagnostics: [error(`the Warden provider has no resource type ${typeName}`)] }
+      if (r === undefined) return { state: prior, diagnostics: [error(noType('resource type', typeName))] }
       try {
         const started = Date.now()
         if (!isObject(planned)) {
@@ -198,7 +202,7 @@ export function wardenProvider(env: NodeJS.ProcessEnv = process.env): ProviderHa
 
     async readDataSource(typeName, config) {
       const d = DATA_SOURCES[typeName]
-      if (d === undefined || !isObject(config)) return { state: config, diagnostics: [error(`the Warden provider has no data source ${typeName}`)] }
+      if (d === undefined || !isObject(config)) return { state: config, diagnostics: [error(noType('data source', typeName))] }
       try {
         return { state: await d.read(client(), config), diagnostics: [] }
       } catch (e) {
